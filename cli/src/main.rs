@@ -1,0 +1,126 @@
+//! `siftql`: parse, format and check filters from the command line.
+//!
+//! Exit status: 0 success, 2 a bad filter or bad input (diagnostics on
+//! stderr), 1 any other failure.
+
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use siftql::{Error, ErrorCode, Filter, Limits};
+
+#[derive(Parser)]
+#[command(
+    name = "siftql",
+    version,
+    about = "Filters for the List Clusters API: DSL, JSON, SQL"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// DSL (or JSON) → canonical filter JSON on stdout.
+    Parse {
+        /// The filter; `-` or nothing reads standard input. A leading `{` means JSON.
+        expr: Option<String>,
+        /// Indent the JSON.
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// DSL or JSON → canonical one-line DSL on stdout.
+    Fmt {
+        /// The filter; `-` or nothing reads standard input. A leading `{` means JSON.
+        expr: Option<String>,
+    },
+    /// Prints `ok`, or diagnostics on stderr and exits with 2.
+    Check {
+        /// The filter; `-` or nothing reads standard input. A leading `{` means JSON.
+        expr: Option<String>,
+    },
+}
+
+/// Why the command failed: a bad filter or input (exit 2), or anything else (exit 1).
+enum Failure {
+    Bad(Error, String),
+    Other(String),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        Failure::Other(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Bad(err, source)) => {
+            eprintln!("{}", err.render(&source));
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The filter text: the argument, or standard input for `-` or no argument.
+fn read_expr(expr: Option<String>) -> Result<String, Failure> {
+    match expr.as_deref() {
+        Some(text) if text != "-" => Ok(text.to_owned()),
+        _ => {
+            let mut bytes = Vec::new();
+            io::stdin().lock().read_to_end(&mut bytes)?;
+            String::from_utf8(bytes).map_err(|e| {
+                let at = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let span_start = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
+                let err = Error::new(
+                    ErrorCode::InvalidUtf8,
+                    format!("input is not UTF-8 (byte {at})"),
+                )
+                .with_span(
+                    siftql::Span::new(span_start, span_start + 1),
+                    "invalid byte here",
+                );
+                Failure::Bad(err, lossy)
+            })
+        }
+    }
+}
+
+fn load(expr: Option<String>) -> Result<Filter, Failure> {
+    let text = read_expr(expr)?;
+    Filter::parse_any(&text, &Limits::default()).map_err(|e| Failure::Bad(e, text))
+}
+
+fn run(command: Command) -> Result<(), Failure> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match command {
+        Command::Parse { expr, pretty } => {
+            let filter = load(expr)?;
+            let json = if pretty {
+                serde_json::to_string_pretty(&filter).map_err(|e| Failure::Other(e.to_string()))?
+            } else {
+                filter.to_json_string()
+            };
+            writeln!(out, "{json}")?;
+        }
+        Command::Fmt { expr } => {
+            let filter = load(expr)?;
+            writeln!(out, "{filter}")?;
+        }
+        Command::Check { expr } => {
+            load(expr)?;
+            writeln!(out, "ok")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! proptest strategies: filters covering every operator, nested groups,
+//! case sensitivity, dynamic values and hostile strings.
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use siftql::{Condition, FieldPath, Filter, Group, Node, Operand, Operator};
+
+/// Strings chosen to break printers and parsers: quotes, escapes, keywords,
+/// unicode, control characters, the empty string.
+pub fn hostile_string() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("and".to_owned()),
+        Just("OR".to_owned()),
+        Just("not".to_owned()),
+        Just("null".to_owned()),
+        Just("true".to_owned()),
+        Just("case_sensitive".to_owned()),
+        Just("\"".to_owned()),
+        Just("'".to_owned()),
+        Just("\\".to_owned()),
+        Just("`".to_owned()),
+        Just("$inputs.x".to_owned()),
+        Just("a\"b'c\\d`e".to_owned()),
+        Just("\u{0}\u{1f}\n\t\r".to_owned()),
+        Just("é😀\u{2028}ß".to_owned()),
+        Just("%_\\%".to_owned()),
+        Just(") or (1 = 1".to_owned()),
+        "\\PC{0,12}",
+        "[a-zA-Z _.-]{1,10}",
+    ]
+}
+
+/// One path segment: identifiers, keywords and odd names (never empty,
+/// never containing a dot).
+fn segment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[a-z_][a-z0-9_]{0,8}",
+        1 => prop::sample::select(vec![
+            "and", "Or", "NOT", "in", "is", "null", "true", "FALSE", "exists", "case_sensitive",
+            "any", "all", "none", "contains", "starts", "0", "9lives", "first name", "a`b", "``",
+            "é", "x-y", "$x", "(", "AND",
+        ])
+        .prop_map(str::to_owned),
+        1 => "[^.]{1,6}",
+    ]
+}
+
+pub fn field_path() -> impl Strategy<Value = FieldPath> {
+    prop::collection::vec(segment(), 1..4).prop_map(|segs| FieldPath::new(segs.join(".")).unwrap())
+}
+
+fn number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1e12f64..1e12).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        Just(json!(30.0)),
+        Just(json!(-0.0)),
+        Just(json!(1e300)),
+    ]
+}
+
+pub fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        number(),
+        hostile_string().prop_map(Value::String),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(3, 12, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((hostile_string(), inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+fn point() -> impl Strategy<Value = Value> {
+    (-90.0f64..=90.0, -180.0f64..=180.0).prop_map(|(lat, lon)| json!({"lat": lat, "lon": lon}))
+}
+
+fn ring() -> impl Strategy<Value = Value> {
+    prop::collection::vec(point(), 3..6).prop_map(|points| json!({ "points": points }))
+}
+
+/// A literal value that `op` accepts.
+fn literal_for(op: Operator) -> BoxedStrategy<Value> {
+    use Operator::*;
+    match op {
+        Eq | Ne | Contains => json_value().boxed(),
+        In | Nin => prop::collection::vec(scalar(), 0..5)
+            .prop_map(Value::Array)
+            .boxed(),
+        Gt | Gte | Lt | Lte => {
+            prop_oneof![number(), hostile_string().prop_map(Value::String)].boxed()
+        }
+        StartsWith | EndsWith | Text | Phrase | Words => {
+            hostile_string().prop_map(Value::String).boxed()
+        }
+        Regex => prop_oneof![
+            Just("^gpt-4".to_owned()),
+            Just("(?i)a+b*".to_owned()),
+            Just("\\d{2,3}$".to_owned()),
+            hostile_string().prop_map(|s| regex::escape(&s)),
+        ]
+        .prop_map(Value::String)
+        .boxed(),
+        Exists | IsNull => any::<bool>().prop_map(Value::Bool).boxed(),
+        GeoRadius => (point(), 0.0f64..1e6)
+            .prop_map(|(center, radius)| json!({"center": center, "radius": radius}))
+            .boxed(),
+        GeoBoundingBox => (point(), point())
+            .prop_map(|(a, b)| {
+                let (top, bottom) = if a["lat"].as_f64() >= b["lat"].as_f64() {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                json!({"top_left": top, "bottom_right": bottom})
+            })
+            .boxed(),
+        GeoPolygon => (
+            ring(),
+            prop::option::of(prop::collection::vec(ring(), 0..2)),
+        )
+            .prop_map(|(exterior, interiors)| match interiors {
+                Some(i) => json!({"exterior": exterior, "interiors": i}),
+                None => json!({ "exterior": exterior }),
+            })
+            .boxed(),
+    }
+}
+
+pub fn condition() -> impl Strategy<Value = Condition> {
+    (
+        prop::sample::select(Operator::ALL.to_vec()),
+        field_path(),
+        any::<bool>(),
+    )
+        .prop_flat_map(|(op, field, cs)| {
+            let value = prop_oneof![
+                6 => literal_for(op).prop_map(Operand::Literal),
+                1 => field_path().prop_map(Operand::Dynamic),
+            ];
+            (Just(op), Just(field), Just(cs), value)
+        })
+        .prop_map(|(op, field, cs, value)| {
+            let mut c = Condition::new(field, op, value);
+            c.case_sensitive = cs;
+            c
+        })
+}
+
+fn list(node: impl Strategy<Value = Node> + Clone) -> impl Strategy<Value = Option<Vec<Node>>> {
+    prop_oneof![
+        2 => Just(None),
+        1 => Just(Some(Vec::new())),
+        3 => prop::collection::vec(node, 1..4).prop_map(Some),
+    ]
+}
+
+pub fn group_of(node: impl Strategy<Value = Node> + Clone) -> impl Strategy<Value = Group> {
+    (
+        list(node.clone()),
+        list(node.clone()),
+        list(node),
+        prop::bool::weighted(0.2),
+    )
+        .prop_map(|(and, or, not, cs)| {
+            let mut g = Group::default();
+            g.and = and;
+            g.or = or;
+            g.not = not;
+            g.case_sensitive = cs;
+            g
+        })
+}
+
+pub fn node() -> impl Strategy<Value = Node> + Clone {
+    let leaf = condition().prop_map(Node::from);
+    leaf.prop_recursive(5, 40, 4, |inner| {
+        prop_oneof![
+            2 => condition().prop_map(Node::from),
+            1 => group_of(inner).prop_map(Node::from),
+        ]
+    })
+}
+
+pub fn filter() -> impl Strategy<Value = Filter> {
+    group_of(node()).prop_map(Filter::from)
+}

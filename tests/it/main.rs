@@ -1,0 +1,10 @@
+//! One test binary for the whole library (keeps link time low).
+
+mod api;
+mod diagnostics;
+mod fixtures;
+mod gen;
+mod json;
+mod limits;
+mod roundtrip;
+mod syntax;
