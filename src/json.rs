@@ -86,7 +86,7 @@ impl Filter {
             err.with_span(Span::new(at, at + 1), label)
                 .with_source(text)
         })?;
-        Filter::from_json_value_with(&value, limits)
+        Filter::from_json_value_with(&value, limits).map_err(|e| locate(e, text))
     }
 
     /// Decodes a filter from a parsed JSON value with the default [`Limits`].
@@ -122,6 +122,155 @@ impl Filter {
     /// parser produces but the public API can build.
     pub fn to_json_value(&self) -> Result<Value, Error> {
         serde_json::to_value(self).map_err(|e| Error::new(ErrorCode::TooDeep, e.to_string()))
+    }
+}
+
+/// Gives a decode error the span its JSON pointer names in `text`, so it
+/// renders with a caret like DSL errors do.
+fn locate(err: Error, text: &str) -> Error {
+    let Some(pointer) = err.pointer() else {
+        return err.with_source(text);
+    };
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut scan = Scan { text, pos: 0 };
+    let Some((key, value)) = scan.find(&segments, None) else {
+        return err.with_source(text);
+    };
+    let (span, label) = match err.code() {
+        ErrorCode::UnknownKey => (key.unwrap_or(value), "unknown key"),
+        ErrorCode::UnknownOperator if key.is_some() && !pointer.ends_with("/operator") => {
+            (key.unwrap_or(value), "not an operator")
+        }
+        ErrorCode::UnknownOperator => (value, "not an operator"),
+        ErrorCode::WrongType => (value, "wrong type"),
+        ErrorCode::MissingKey => (value, "in this object"),
+        ErrorCode::TooDeep => (value, "too deep"),
+        ErrorCode::TooManyNodes => (value, "the limit is reached here"),
+        _ => (value, "this value"),
+    };
+    err.with_span(span, label).with_source(text)
+}
+
+/// A minimal JSON walker over text that serde_json has already accepted,
+/// used only to find where a pointer lands.
+struct Scan<'t> {
+    text: &'t str,
+    pos: usize,
+}
+
+impl Scan<'_> {
+    fn ws(&mut self) {
+        let rest = &self.text[self.pos..];
+        self.pos += rest.len() - rest.trim_start_matches([' ', '\t', '\n', '\r']).len();
+    }
+
+    fn peek(&self) -> u8 {
+        self.text.as_bytes().get(self.pos).copied().unwrap_or(0)
+    }
+
+    /// The span of the value at `path` below the cursor, and of its key.
+    fn find(&mut self, path: &[String], key: Option<Span>) -> Option<(Option<Span>, Span)> {
+        self.ws();
+        let start = self.pos;
+        let Some((first, rest)) = path.split_first() else {
+            self.skip()?;
+            return Some((key, Span::new(start, self.pos)));
+        };
+        match self.peek() {
+            b'{' => {
+                self.pos += 1;
+                loop {
+                    self.ws();
+                    if self.peek() != b'"' {
+                        return None;
+                    }
+                    let kstart = self.pos;
+                    self.string()?;
+                    let kspan = Span::new(kstart, self.pos);
+                    let name: String = serde_json::from_str(&self.text[kspan.range()]).ok()?;
+                    self.ws();
+                    self.pos += 1; // ':'
+                    if &name == first {
+                        return self.find(rest, Some(kspan));
+                    }
+                    self.ws();
+                    self.skip()?;
+                    self.ws();
+                    if self.peek() != b',' {
+                        return None;
+                    }
+                    self.pos += 1;
+                }
+            }
+            b'[' => {
+                let index: usize = first.parse().ok()?;
+                self.pos += 1;
+                for _ in 0..index {
+                    self.ws();
+                    self.skip()?;
+                    self.ws();
+                    if self.peek() != b',' {
+                        return None;
+                    }
+                    self.pos += 1;
+                }
+                self.find(rest, None)
+            }
+            _ => None,
+        }
+    }
+
+    fn string(&mut self) -> Option<()> {
+        let bytes = self.text.as_bytes();
+        let mut i = self.pos + 1;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b'"' => {
+                    self.pos = i + 1;
+                    return Some(());
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
+    /// Moves past one value.
+    fn skip(&mut self) -> Option<()> {
+        self.ws();
+        match self.peek() {
+            b'"' => self.string(),
+            open @ (b'{' | b'[') => {
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.pos += 1;
+                loop {
+                    self.ws();
+                    match self.peek() {
+                        c if c == close => {
+                            self.pos += 1;
+                            return Some(());
+                        }
+                        b',' | b':' => self.pos += 1,
+                        0 => return None,
+                        _ => self.skip()?,
+                    }
+                }
+            }
+            0 => None,
+            _ => {
+                let rest = &self.text[self.pos..];
+                let len = rest
+                    .find(|c: char| matches!(c, ',' | '}' | ']' | ' ' | '\t' | '\n' | '\r'))
+                    .unwrap_or(rest.len());
+                self.pos += len.max(1);
+                Some(())
+            }
+        }
     }
 }
 

@@ -34,3 +34,8 @@ pub use ast::{
 };
 pub use error::{Error, ErrorCode};
 pub use limits::Limits;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -185,7 +185,10 @@ impl Group {
     }
 
     fn take_children(&mut self, into: &mut Vec<Node>) {
-        for items in [&mut self.and, &mut self.or, &mut self.not].into_iter().flatten() {
+        for items in [&mut self.and, &mut self.or, &mut self.not]
+            .into_iter()
+            .flatten()
+        {
             into.append(items);
         }
     }

@@ -197,3 +197,38 @@ pub fn node() -> impl Strategy<Value = Node> + Clone {
 pub fn filter() -> impl Strategy<Value = Filter> {
     group_of(node()).prop_map(Filter::from)
 }
+
+/// Arbitrary JSON built from the filter format's own keys and operator
+/// names, so that most of it is almost-but-not-quite a filter.
+pub fn filterish_json() -> impl Strategy<Value = Value> {
+    let key = prop::sample::select(vec![
+        "AND",
+        "OR",
+        "NOT",
+        "field",
+        "operator",
+        "value",
+        "case_sensitive",
+        "and",
+        "x.y",
+        "type",
+        "lte",
+        "in",
+        "center",
+        "a/b~c",
+    ])
+    .prop_map(str::to_owned);
+    let leaf = prop_oneof![
+        scalar(),
+        prop::sample::select(Operator::ALL.map(|o| o.name()).to_vec())
+            .prop_map(|s| Value::String(s.to_owned())),
+        Just(json!("dynamic")),
+    ];
+    leaf.prop_recursive(4, 24, 4, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}

@@ -49,6 +49,24 @@ proptest! {
         prop_assert_eq!(via_serde, f);
     }
 
+    /// Almost-filters decode or fail with an error whose pointer, located in
+    /// the pretty-printed text, gives a span inside it.
+    #[test]
+    fn json_errors_point_inside_the_text(v in gen::filterish_json()) {
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        match Filter::from_json_str(&text) {
+            Ok(f) => prop_assert_eq!(Filter::from_json_str(&f.to_json_string()).unwrap(), f),
+            Err(e) => {
+                if let Some(span) = e.span() {
+                    prop_assert!(span.end as usize <= text.len());
+                    prop_assert!(text.is_char_boundary(span.start as usize));
+                }
+                prop_assert!(e.pointer().is_some() || e.code() == siftql::ErrorCode::DuplicateKey);
+                let _ = e.to_string();
+            }
+        }
+    }
+
     /// Arbitrary text never panics the parser: it parses or gives a coded error
     /// whose span lies inside the input.
     #[test]

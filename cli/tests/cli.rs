@@ -1,0 +1,141 @@
+//! The `siftql` binary: outputs, stdin handling and exit statuses.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn siftql(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_siftql"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap()
+}
+
+const SEED_DSL: &str = "case_sensitive(name = \"John\" and age >= 30 and (status = \"active\" or role = \"admin\") and not department = \"HR\" and not location = \"remote\")\n";
+
+#[test]
+fn parse_writes_canonical_json() {
+    let out = siftql(
+        &["parse", r#"status = "active" and not department = "HR""#],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"AND\":[{\"field\":\"status\",\"operator\":\"eq\",\"value\":\"active\"}],\"NOT\":[{\"field\":\"department\",\"operator\":\"eq\",\"value\":\"HR\"}]}\n"
+    );
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn parse_pretty_indents() {
+    let out = siftql(&["parse", "--pretty", "a = 1"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "{\n  \"AND\": [\n    {\n      \"field\": \"a\",\n      \"operator\": \"eq\",\n      \"value\": 1\n    }\n  ]\n}\n"
+    );
+}
+
+#[test]
+fn fmt_reads_json_from_stdin() {
+    let seed = include_bytes!("../../tests/fixtures/seed_filters.json");
+    for args in [&["fmt", "-"][..], &["fmt"][..]] {
+        let out = siftql(args, Some(seed));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), SEED_DSL);
+    }
+}
+
+#[test]
+fn fmt_normalises_dsl() {
+    let out = siftql(&["fmt", "not a = 1 AND b == 'x' && c NOT IN [1,2]"], None);
+    assert_eq!(
+        text(&out.stdout),
+        "b = \"x\" and c not in [1,2] and not a = 1\n"
+    );
+}
+
+#[test]
+fn check_says_ok() {
+    let out = siftql(&["check", "a exists"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "ok\n");
+}
+
+#[test]
+fn bad_filter_exits_2_with_a_caret() {
+    for cmd in ["parse", "fmt", "check"] {
+        let out = siftql(&[cmd, "age >= and x = 1"], None);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty());
+        assert_eq!(
+            text(&out.stderr),
+            "error[E0103]: expected a value after `>=`\n  |\n1 | age >= and x = 1\n  |        ^^^ found keyword `and`; quote it (\"and\") if it is a string\n"
+        );
+    }
+}
+
+#[test]
+fn bad_json_exits_2_with_the_pointer() {
+    let out = siftql(
+        &["check", "-"],
+        Some(br#"{"AND": [{"field": "a", "operator": "startswith", "value": "x"}]}"#),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error[E0104]: unknown operator `startswith`"),
+        "{err}"
+    );
+    assert!(err.contains("/AND/0/operator"), "{err}");
+    assert!(err.contains("did you mean `starts_with`?"), "{err}");
+}
+
+#[test]
+fn invalid_utf8_on_stdin_exits_2() {
+    let out = siftql(&["parse"], Some(b"name = \"caf\xe9\""));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error[E0001]: input is not UTF-8 (byte 11)"),
+        "{err}"
+    );
+    assert!(err.contains('^'), "{err}");
+}
+
+#[test]
+fn unreadable_input_exits_1() {
+    let dir = std::fs::File::open("/").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_siftql"))
+        .args(["parse", "-"])
+        .stdin(Stdio::from(dir))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).starts_with("error: "));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = siftql(&["frobnicate"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn deep_input_is_a_limit_error_not_a_crash() {
+    let deep = "(".repeat(100_000);
+    let out = siftql(&["check", "-"], Some(deep.as_bytes()));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("max_depth"));
+}
