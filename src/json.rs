@@ -265,7 +265,7 @@ impl Scan<'_> {
             _ => {
                 let rest = &self.text[self.pos..];
                 let len = rest
-                    .find(|c: char| matches!(c, ',' | '}' | ']' | ' ' | '\t' | '\n' | '\r'))
+                    .find([',', '}', ']', ' ', '\t', '\n', '\r'])
                     .unwrap_or(rest.len());
                 self.pos += len.max(1);
                 Some(())
