@@ -90,6 +90,8 @@ codes! {
     InvalidField = "E0304",
     /// A dynamic value that is malformed or stands where none can.
     InvalidDynamic = "E0305",
+    /// A dynamic value with no binding when the filter is compiled.
+    UnboundDynamic = "E0306",
 }
 
 impl fmt::Display for ErrorCode {

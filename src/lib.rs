@@ -20,10 +20,14 @@
 //! * [`json`] — the wire format: strict decoding and canonical encoding.
 //! * [`error`] — error codes, spans and caret rendering.
 //! * [`Limits`] — bounds every entry point enforces.
+//! * [`eval`] (feature `eval`, on by default) — the in-memory evaluator, the
+//!   reference meaning of every operator.
 
 pub mod ast;
 mod check;
 pub mod error;
+#[cfg(feature = "eval")]
+pub mod eval;
 pub mod json;
 mod limits;
 pub mod parse;

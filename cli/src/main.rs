@@ -1,7 +1,9 @@
-//! `siftql`: parse, format and check filters from the command line.
+//! `siftql`: parse, format, check and run filters from the command line.
 //!
 //! Exit status: 0 success, 2 a bad filter or bad input (diagnostics on
 //! stderr), 1 any other failure.
+
+mod filter;
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
@@ -40,11 +42,16 @@ enum Command {
         /// The filter; `-` or nothing reads standard input. A leading `{` means JSON.
         expr: Option<String>,
     },
+    /// Records in (JSON Lines, a JSON array, or a List Clusters response),
+    /// matching records out, each exactly as its input line.
+    Filter(filter::Args),
 }
 
-/// Why the command failed: a bad filter or input (exit 2), or anything else (exit 1).
+/// Why the command failed: a bad filter (exit 2), bad input (exit 2), or
+/// anything else (exit 1).
 enum Failure {
     Bad(Error, String),
+    BadInput(String),
     Other(String),
 }
 
@@ -60,6 +67,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Bad(err, source)) => {
             eprintln!("{}", err.render(&source));
+            ExitCode::from(2)
+        }
+        Err(Failure::BadInput(msg)) => {
+            eprintln!("error: {msg}");
             ExitCode::from(2)
         }
         Err(Failure::Other(msg)) => {
@@ -94,6 +105,7 @@ fn read_expr(expr: Option<String>) -> Result<String, Failure> {
     }
 }
 
+/// Reads and parses a filter given as an argument (or `-` for stdin).
 fn load(expr: Option<String>) -> Result<Filter, Failure> {
     let text = read_expr(expr)?;
     Filter::parse_any(&text, &Limits::default()).map_err(|e| Failure::Bad(e, text))
@@ -119,6 +131,10 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Check { expr } => {
             load(expr)?;
             writeln!(out, "ok")?;
+        }
+        Command::Filter(args) => {
+            drop(out);
+            return filter::run(args);
         }
     }
     out.flush()?;

@@ -1,0 +1,543 @@
+//! What each operator means on one value (SPEC §3). Everything that depends
+//! only on the filter is prepared in [`Test::new`].
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde_json::{Map, Number, Value};
+
+use super::record::Leaf;
+use crate::ast::Operator;
+use crate::check::check_operand;
+use crate::error::{Error, ErrorCode};
+use crate::Limits;
+
+/// A literal prepared for comparison.
+#[derive(Debug)]
+pub(super) struct Lit {
+    value: Value,
+    /// Case-insensitive comparison applies.
+    ci: bool,
+    /// The Unicode lowercase of a string literal, when `ci`.
+    folded: Option<String>,
+    /// A string literal that is an RFC 3339 date-time or date, as an instant.
+    instant: Option<i128>,
+}
+
+impl Lit {
+    fn new(value: &Value, ci: bool) -> Lit {
+        let (folded, instant) = match value {
+            Value::String(s) => (ci.then(|| s.to_lowercase()), instant(s)),
+            _ => (None, None),
+        };
+        Lit {
+            value: value.clone(),
+            ci,
+            folded,
+            instant,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) enum RangeOp {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+pub(super) struct Stems(Vec<String>, rust_stemmers::Stemmer);
+
+impl fmt::Debug for Stems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Stems").field(&self.0).finish()
+    }
+}
+
+type Ring = Vec<(f64, f64)>;
+
+#[derive(Debug)]
+pub(super) enum Test {
+    Eq(Lit),
+    In(Vec<Lit>),
+    Range(RangeOp, Lit),
+    Contains(Lit),
+    StartsWith(String, bool),
+    EndsWith(String, bool),
+    Regex(regex::Regex),
+    Exists(bool),
+    IsNull(bool),
+    Text(String),
+    Phrase(Vec<String>),
+    Words(Stems),
+    GeoRadius {
+        lat: f64,
+        lon: f64,
+        radius: f64,
+    },
+    GeoBox {
+        top: f64,
+        left: f64,
+        bottom: f64,
+        right: f64,
+    },
+    GeoPolygon {
+        exterior: Ring,
+        interiors: Vec<Ring>,
+    },
+}
+
+fn string(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+fn f(v: &Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or(f64::NAN)
+}
+
+fn point_of(v: &Value) -> (f64, f64) {
+    (f(v, "lat"), f(v, "lon"))
+}
+
+fn ring_of(v: &Value) -> Ring {
+    v["points"]
+        .as_array()
+        .map(|ps| ps.iter().map(|p| (f(p, "lon"), f(p, "lat"))).collect())
+        .unwrap_or_default()
+}
+
+impl Test {
+    /// Prepares an operator and its (bound, checked) value. `cs` is the
+    /// case sensitivity in force where the condition stands.
+    pub fn new(op: Operator, value: &Value, cs: bool, limits: &Limits) -> Result<Test, Error> {
+        // Literals were checked when decoded; bound values were checked by
+        // the caller. This keeps an API-built tree from reaching the code
+        // below with a value of the wrong shape.
+        check_operand(op, &crate::ast::Operand::Literal(value.clone()), limits)
+            .map_err(|p| p.into_error())?;
+        let ci = !cs;
+        let folded = |s: &str| if ci { s.to_lowercase() } else { s.to_owned() };
+        Ok(match op {
+            Operator::Eq | Operator::Ne => Test::Eq(Lit::new(value, ci)),
+            Operator::In | Operator::Nin => Test::In(
+                value
+                    .as_array()
+                    .map(|items| items.iter().map(|v| Lit::new(v, ci)).collect())
+                    .unwrap_or_default(),
+            ),
+            Operator::Gt => Test::Range(RangeOp::Gt, Lit::new(value, ci)),
+            Operator::Gte => Test::Range(RangeOp::Gte, Lit::new(value, ci)),
+            Operator::Lt => Test::Range(RangeOp::Lt, Lit::new(value, ci)),
+            Operator::Lte => Test::Range(RangeOp::Lte, Lit::new(value, ci)),
+            Operator::Contains => Test::Contains(Lit::new(value, ci)),
+            Operator::StartsWith => Test::StartsWith(folded(string(value)), ci),
+            Operator::EndsWith => Test::EndsWith(folded(string(value)), ci),
+            Operator::Regex => Test::Regex(
+                regex::RegexBuilder::new(string(value))
+                    .case_insensitive(ci)
+                    .size_limit(limits.max_regex_bytes)
+                    .build()
+                    .map_err(|e| {
+                        Error::new(ErrorCode::InvalidRegex, format!("invalid regex: {e}"))
+                    })?,
+            ),
+            Operator::Exists => Test::Exists(value.as_bool().unwrap_or(true)),
+            Operator::IsNull => Test::IsNull(value.as_bool().unwrap_or(true)),
+            Operator::Text => Test::Text(string(value).to_lowercase()),
+            Operator::Phrase => Test::Phrase(words(string(value)).collect()),
+            Operator::Words => {
+                let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+                let stems = words(string(value))
+                    .map(|w| stemmer.stem(&w).into_owned())
+                    .collect();
+                Test::Words(Stems(stems, stemmer))
+            }
+            Operator::GeoRadius => {
+                let (lat, lon) = point_of(&value["center"]);
+                Test::GeoRadius {
+                    lat,
+                    lon,
+                    radius: f(value, "radius"),
+                }
+            }
+            Operator::GeoBoundingBox => {
+                let (top, left) = point_of(&value["top_left"]);
+                let (bottom, right) = point_of(&value["bottom_right"]);
+                Test::GeoBox {
+                    top,
+                    left,
+                    bottom,
+                    right,
+                }
+            }
+            Operator::GeoPolygon => Test::GeoPolygon {
+                exterior: ring_of(&value["exterior"]),
+                interiors: value["interiors"]
+                    .as_array()
+                    .map(|rs| rs.iter().map(ring_of).collect())
+                    .unwrap_or_default(),
+            },
+        })
+    }
+
+    /// Whether the condition holds, given whether the path was found at all
+    /// and whether any value there passed [`Test::leaf`].
+    pub fn outcome(&self, found: bool, hit: bool) -> bool {
+        match self {
+            Test::Exists(want) => found == *want,
+            Test::IsNull(true) => !found || hit,
+            Test::Eq(lit) if !found => lit.value.is_null(),
+            Test::In(lits) if !found => lits.iter().any(|l| l.value.is_null()),
+            _ => hit,
+        }
+    }
+
+    /// Does one value found at the path pass?
+    pub fn leaf(&self, leaf: Leaf<'_>) -> bool {
+        let v = S::from(leaf);
+        match self {
+            Test::Exists(_) => true,
+            Test::IsNull(want) => matches!(v, S::Null) == *want,
+            Test::Eq(lit) => eq_value(v, lit),
+            Test::In(lits) => lits.iter().any(|lit| eq_value(v, lit)),
+            Test::Range(op, lit) => v.any(|x| range(x, *op, lit)),
+            Test::Contains(lit) => match v {
+                S::Str(s) => match (&lit.value, &lit.folded) {
+                    (_, Some(needle)) => fold(s).contains(needle.as_str()),
+                    (Value::String(needle), None) => s.contains(needle.as_str()),
+                    _ => false,
+                },
+                S::Arr(_) | S::Strs(_) => v.any(|x| equal(x, lit)),
+                _ => false,
+            },
+            Test::StartsWith(p, ci) => v.any_str(|s| cased(s, *ci).starts_with(p.as_str())),
+            Test::EndsWith(p, ci) => v.any_str(|s| cased(s, *ci).ends_with(p.as_str())),
+            Test::Regex(re) => v.any_str(|s| re.is_match(s)),
+            Test::Text(needle) => v.any_str(|s| fold(s).contains(needle.as_str())),
+            Test::Phrase(phrase) => v.any_str(|s| {
+                let have: Vec<String> = words(s).collect();
+                phrase.is_empty() || have.windows(phrase.len()).any(|w| w == phrase.as_slice())
+            }),
+            Test::Words(Stems(want, stemmer)) => v.any_str(|s| {
+                let have: Vec<String> = words(s).map(|w| stemmer.stem(&w).into_owned()).collect();
+                want.iter().all(|w| have.contains(w))
+            }),
+            Test::GeoRadius { lat, lon, radius } => {
+                v.any_point(|plat, plon| haversine(*lat, *lon, plat, plon) <= *radius)
+            }
+            Test::GeoBox {
+                top,
+                left,
+                bottom,
+                right,
+            } => v.any_point(|lat, lon| {
+                let lon_ok = if left <= right {
+                    (*left..=*right).contains(&lon)
+                } else {
+                    lon >= *left || lon <= *right
+                };
+                (*bottom..=*top).contains(&lat) && lon_ok
+            }),
+            Test::GeoPolygon {
+                exterior,
+                interiors,
+            } => v.any_point(|lat, lon| {
+                in_ring(lon, lat, exterior) && !interiors.iter().any(|r| in_ring(lon, lat, r))
+            }),
+        }
+    }
+}
+
+/// A value seen by an operator: scalars, or the array/object it is.
+#[derive(Clone, Copy)]
+enum S<'a> {
+    Null,
+    Bool(bool),
+    I(i64),
+    U(u64),
+    F(f64),
+    Str(&'a str),
+    Arr(&'a [Value]),
+    Obj(&'a Map<String, Value>),
+    Strs(&'a [String]),
+}
+
+impl<'a> From<Leaf<'a>> for S<'a> {
+    fn from(l: Leaf<'a>) -> S<'a> {
+        match l {
+            Leaf::Null => S::Null,
+            Leaf::Bool(b) => S::Bool(b),
+            Leaf::I64(i) => S::I(i),
+            Leaf::U64(u) => S::U(u),
+            Leaf::F64(x) => S::F(x),
+            Leaf::Str(s) => S::Str(s),
+            Leaf::Json(v) => S::from(v),
+            Leaf::Strs(s) => S::Strs(s),
+        }
+    }
+}
+
+impl<'a> From<&'a Value> for S<'a> {
+    fn from(v: &'a Value) -> S<'a> {
+        match v {
+            Value::Null => S::Null,
+            Value::Bool(b) => S::Bool(*b),
+            Value::Number(n) => num(n),
+            Value::String(s) => S::Str(s),
+            Value::Array(a) => S::Arr(a),
+            Value::Object(m) => S::Obj(m),
+        }
+    }
+}
+
+fn num(n: &Number) -> S<'_> {
+    if let Some(i) = n.as_i64() {
+        S::I(i)
+    } else if let Some(u) = n.as_u64() {
+        S::U(u)
+    } else {
+        S::F(n.as_f64().unwrap_or(f64::NAN))
+    }
+}
+
+impl<'a> S<'a> {
+    /// The value itself, or for an array, any of its elements.
+    fn any(self, mut test: impl FnMut(S<'_>) -> bool) -> bool {
+        match self {
+            S::Arr(items) => items.iter().any(|v| test(S::from(v))),
+            S::Strs(items) => items.iter().any(|s| test(S::Str(s))),
+            other => test(other),
+        }
+    }
+
+    /// Any string: the value or a string element.
+    fn any_str(self, mut test: impl FnMut(&str) -> bool) -> bool {
+        self.any(|v| matches!(v, S::Str(s) if test(s)))
+    }
+
+    /// Any point: the value itself when it is one, or a point element.
+    fn any_point(self, mut test: impl FnMut(f64, f64) -> bool) -> bool {
+        if let Some((lat, lon)) = point(self) {
+            return test(lat, lon);
+        }
+        match self {
+            S::Arr(items) => items
+                .iter()
+                .any(|v| point(S::from(v)).is_some_and(|(a, o)| test(a, o))),
+            _ => false,
+        }
+    }
+}
+
+/// `(lat, lon)` of `{"lat", "lon"}`, `[lon, lat]` or a GeoJSON point.
+fn point(v: S<'_>) -> Option<(f64, f64)> {
+    let pair = |a: &[Value]| match a {
+        [lon, lat] => Some((lat.as_f64()?, lon.as_f64()?)),
+        _ => None,
+    };
+    match v {
+        S::Obj(m) => {
+            if let (Some(lat), Some(lon)) = (m.get("lat"), m.get("lon")) {
+                return Some((lat.as_f64()?, lon.as_f64()?));
+            }
+            if m.get("type").and_then(Value::as_str) == Some("Point") {
+                return pair(m.get("coordinates")?.as_array()?);
+            }
+            None
+        }
+        S::Arr(a) => pair(a),
+        _ => None,
+    }
+}
+
+/// Lowercases only when there is something to lowercase.
+fn fold(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+fn cased(s: &str, ci: bool) -> Cow<'_, str> {
+    if ci {
+        fold(s)
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Words of a text: maximal runs of letters and digits, lowercased.
+fn words(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+#[derive(Clone, Copy)]
+enum NumKey {
+    Int(i128),
+    Float(f64),
+}
+
+fn num_key(v: S<'_>) -> Option<NumKey> {
+    match v {
+        S::I(i) => Some(NumKey::Int(i.into())),
+        S::U(u) => Some(NumKey::Int(u.into())),
+        S::F(x) => Some(NumKey::Float(x)),
+        _ => None,
+    }
+}
+
+fn num_cmp(a: NumKey, b: NumKey) -> Option<Ordering> {
+    match (a, b) {
+        (NumKey::Int(x), NumKey::Int(y)) => Some(x.cmp(&y)),
+        (NumKey::Int(x), NumKey::Float(y)) => (x as f64).partial_cmp(&y),
+        (NumKey::Float(x), NumKey::Int(y)) => x.partial_cmp(&(y as f64)),
+        (NumKey::Float(x), NumKey::Float(y)) => x.partial_cmp(&y),
+    }
+}
+
+/// `eq` on a found value: the value equals the literal, or (for an array)
+/// any element does.
+fn eq_value(v: S<'_>, lit: &Lit) -> bool {
+    equal(v, lit) || matches!(v, S::Arr(_) | S::Strs(_)) && v.any(|x| equal(x, lit))
+}
+
+/// Equality of one value with a literal: numbers numerically, strings
+/// case-folded when `ci`, arrays and objects structurally.
+fn equal(v: S<'_>, lit: &Lit) -> bool {
+    match (&lit.value, v) {
+        (Value::Null, S::Null) => true,
+        (Value::Bool(a), S::Bool(b)) => *a == b,
+        (Value::Number(n), _) => match (num_key(num(n)), num_key(v)) {
+            (Some(a), Some(b)) => num_cmp(a, b) == Some(Ordering::Equal),
+            _ => false,
+        },
+        (Value::String(s), S::Str(x)) => match &lit.folded {
+            Some(folded) => fold(x) == folded.as_str(),
+            None => x == s,
+        },
+        (Value::Array(items), S::Arr(xs)) => {
+            items.len() == xs.len()
+                && items
+                    .iter()
+                    .zip(xs)
+                    .all(|(a, b)| json_eq(a, S::from(b), lit.ci))
+        }
+        (Value::Array(items), S::Strs(xs)) => {
+            items.len() == xs.len()
+                && items
+                    .iter()
+                    .zip(xs)
+                    .all(|(a, b)| json_eq(a, S::Str(b), lit.ci))
+        }
+        (Value::Object(m), S::Obj(x)) => {
+            m.len() == x.len()
+                && m.iter()
+                    .all(|(k, a)| x.get(k).is_some_and(|b| json_eq(a, S::from(b), lit.ci)))
+        }
+        _ => false,
+    }
+}
+
+fn json_eq(a: &Value, b: S<'_>, ci: bool) -> bool {
+    match (a, b) {
+        (Value::String(x), S::Str(y)) if ci => fold(x) == fold(y),
+        _ => equal(b, &Lit::new(a, ci)),
+    }
+}
+
+fn range(v: S<'_>, op: RangeOp, lit: &Lit) -> bool {
+    let ord = match (&lit.value, v) {
+        (Value::Number(n), _) => match (num_key(v), num_key(num(n))) {
+            (Some(a), Some(b)) => num_cmp(a, b),
+            _ => None,
+        },
+        (Value::String(s), S::Str(x)) => match (instant(x), lit.instant) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => match &lit.folded {
+                Some(folded) => Some((*fold(x)).cmp(folded.as_str())),
+                None => Some(x.cmp(s.as_str())),
+            },
+        },
+        _ => None,
+    };
+    match (ord, op) {
+        (Some(o), RangeOp::Gt) => o == Ordering::Greater,
+        (Some(o), RangeOp::Gte) => o != Ordering::Less,
+        (Some(o), RangeOp::Lt) => o == Ordering::Less,
+        (Some(o), RangeOp::Lte) => o != Ordering::Greater,
+        (None, _) => false,
+    }
+}
+
+/// An RFC 3339 date-time, or a `YYYY-MM-DD` date (midnight UTC), as
+/// nanoseconds since the epoch.
+pub(crate) fn instant(s: &str) -> Option<i128> {
+    let b = s.as_bytes();
+    if b.len() < 10 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    if b.len() == 10 {
+        let y: i32 = s[..4].parse().ok()?;
+        let m: u8 = s[5..7].parse().ok()?;
+        let d: u8 = s[8..10].parse().ok()?;
+        let date = time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()?;
+        return Some(date.midnight().assume_utc().unix_timestamp_nanos());
+    }
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp_nanos())
+}
+
+/// Mean Earth radius (IUGG), metres.
+const EARTH_RADIUS: f64 = 6_371_008.8;
+
+fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS * a.sqrt().min(1.0).asin()
+}
+
+/// Even-odd ray casting in the (lon, lat) plane.
+fn in_ring(x: f64, y: f64, ring: &[(f64, f64)]) -> bool {
+    let mut inside = false;
+    let mut j = ring.len().wrapping_sub(1);
+    for (i, &(xi, yi)) in ring.iter().enumerate() {
+        let (xj, yj) = ring[j];
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants() {
+        assert_eq!(instant("2024-01-01"), instant("2024-01-01T00:00:00Z"));
+        assert_eq!(
+            instant("2024-01-01T02:00:00+02:00"),
+            instant("2024-01-01T00:00:00Z")
+        );
+        assert!(instant("2024-02-30").is_none());
+        assert!(instant("2024-01-01 00:00").is_none());
+        assert!(instant("hello").is_none());
+    }
+
+    #[test]
+    fn haversine_known_distance() {
+        // Berlin to Paris is about 878 km.
+        let d = haversine(52.52, 13.405, 48.8566, 2.3522);
+        assert!((870_000.0..885_000.0).contains(&d), "{d}");
+    }
+}
