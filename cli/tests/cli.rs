@@ -139,3 +139,113 @@ fn deep_input_is_a_limit_error_not_a_crash() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("max_depth"));
 }
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/clusters.jsonl");
+
+fn lines(out: &Output) -> Vec<&str> {
+    text(&out.stdout).lines().collect()
+}
+
+#[test]
+fn filter_streams_the_bundled_data_and_keeps_lines_byte_for_byte() {
+    let all = std::fs::read_to_string(DATA).unwrap();
+    let out = siftql(
+        &[
+            "filter",
+            r#"status = "completed" and num_clusters >= 40"#,
+            DATA,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got = lines(&out);
+    // Independent check over the same file with serde_json.
+    let want: Vec<&str> = all
+        .lines()
+        .filter(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["status"]
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case("completed"))
+                && v["num_clusters"].as_f64().is_some_and(|n| n >= 40.0)
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+}
+
+#[test]
+fn filter_count_and_stdin() {
+    let data = std::fs::read(DATA).unwrap();
+    let out = siftql(&["filter", "--count", "status is null"], Some(&data));
+    assert_eq!(out.status.code(), Some(0));
+    let all = std::str::from_utf8(&data).unwrap();
+    let want = all
+        .lines()
+        .filter(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .unwrap()
+                .get("status")
+                .is_none_or(|s| s.is_null())
+        })
+        .count();
+    assert_eq!(text(&out.stdout).trim(), want.to_string());
+}
+
+#[test]
+fn filter_reads_arrays_and_responses() {
+    let records = r#"[{"cluster_id": "a", "n": 1}, {"cluster_id": "b", "n": 2}]"#;
+    let out = siftql(&["filter", "n >= 2"], Some(records.as_bytes()));
+    assert_eq!(text(&out.stdout), "{\"cluster_id\":\"b\",\"n\":2}\n");
+    let response = format!("{{\n  \"results\": {records},\n  \"pagination\": {{\"total\": 2}}\n}}");
+    let out = siftql(&["filter", "n >= 1", "-"], Some(response.as_bytes()));
+    assert_eq!(
+        lines(&out),
+        [
+            "{\"cluster_id\":\"a\",\"n\":1}",
+            "{\"cluster_id\":\"b\",\"n\":2}"
+        ]
+    );
+    let one_line = format!(r#"{{"results": {records}, "total_count": 2}}"#);
+    let out = siftql(&["filter", "--count", "n = 1"], Some(one_line.as_bytes()));
+    assert_eq!(text(&out.stdout), "1\n");
+}
+
+#[test]
+fn filter_bad_lines_name_their_number() {
+    let input = b"{\"n\": 1}\n\n{\"n\": oops}\n{\"n\": 3}\n";
+    let out = siftql(&["filter", "n > 0"], Some(input));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: line 3: "),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = siftql(&["filter", "--skip-invalid", "n > 0"], Some(input));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(lines(&out), ["{\"n\": 1}", "{\"n\": 3}"]);
+    assert_eq!(text(&out.stderr), "skipped 1 invalid record(s)\n");
+    let out = siftql(&["filter", "n > 0"], Some(b"[1]\n"));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn filter_binds_dynamic_values() {
+    let input = b"{\"q\": \"GPU box\"}\n{\"q\": \"cpu\"}\n";
+    let out = siftql(
+        &["filter", "q text $inputs.q", "--bind", "inputs.q=\"gpu\""],
+        Some(input),
+    );
+    assert_eq!(lines(&out), ["{\"q\": \"GPU box\"}"]);
+    let out = siftql(&["filter", "q text $inputs.q"], Some(input));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("E0306"));
+    let out = siftql(&["filter", "q text $x", "--bind", "x=gpu"], Some(input));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn filter_missing_file_exits_1() {
+    let out = siftql(&["filter", "a = 1", "/nonexistent/file.jsonl"], None);
+    assert_eq!(out.status.code(), Some(1));
+}

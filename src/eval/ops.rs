@@ -28,7 +28,7 @@ pub(super) struct Lit {
 impl Lit {
     fn new(value: &Value, ci: bool) -> Lit {
         let (folded, instant) = match value {
-            Value::String(s) => (ci.then(|| s.to_lowercase()), instant(s)),
+            Value::String(s) => (ci.then(|| lower(s)), instant(s)),
             _ => (None, None),
         };
         Lit {
@@ -118,7 +118,7 @@ impl Test {
         check_operand(op, &crate::ast::Operand::Literal(value.clone()), limits)
             .map_err(|p| p.into_error())?;
         let ci = !cs;
-        let folded = |s: &str| if ci { s.to_lowercase() } else { s.to_owned() };
+        let folded = |s: &str| if ci { lower(s) } else { s.to_owned() };
         Ok(match op {
             Operator::Eq | Operator::Ne => Test::Eq(Lit::new(value, ci)),
             Operator::In | Operator::Nin => Test::In(
@@ -145,7 +145,7 @@ impl Test {
             ),
             Operator::Exists => Test::Exists(value.as_bool().unwrap_or(true)),
             Operator::IsNull => Test::IsNull(value.as_bool().unwrap_or(true)),
-            Operator::Text => Test::Text(string(value).to_lowercase()),
+            Operator::Text => Test::Text(lower(string(value))),
             Operator::Phrase => Test::Phrase(words(string(value)).collect()),
             Operator::Words => {
                 let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
@@ -212,7 +212,8 @@ impl Test {
                 S::Arr(_) | S::Strs(_) => v.any(|x| equal(x, lit)),
                 _ => false,
             },
-            Test::StartsWith(p, ci) => v.any_str(|s| cased(s, *ci).starts_with(p.as_str())),
+            Test::StartsWith(p, true) => v.any_str(|s| starts_folded(s, p)),
+            Test::StartsWith(p, false) => v.any_str(|s| s.starts_with(p.as_str())),
             Test::EndsWith(p, ci) => v.any_str(|s| cased(s, *ci).ends_with(p.as_str())),
             Test::Regex(re) => v.any_str(|s| re.is_match(s)),
             Test::Text(needle) => v.any_str(|s| fold(s).contains(needle.as_str())),
@@ -352,13 +353,38 @@ fn point(v: S<'_>) -> Option<(f64, f64)> {
     }
 }
 
+/// The Unicode lowercase of each character. (Unlike `str::to_lowercase`
+/// there is no word-final sigma rule, so folding is the same character by
+/// character wherever a string stands.)
+pub(crate) fn lower(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
 /// Lowercases only when there is something to lowercase.
 fn fold(s: &str) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
-        Cow::Owned(s.to_lowercase())
+        Cow::Owned(lower(s))
     } else {
         Cow::Borrowed(s)
     }
+}
+
+/// `fold(x) == folded`, without allocating.
+fn eq_folded(x: &str, folded: &str) -> bool {
+    if x.is_ascii() && folded.is_ascii() {
+        return x.eq_ignore_ascii_case(folded);
+    }
+    x.chars().flat_map(char::to_lowercase).eq(folded.chars())
+}
+
+/// `fold(x).starts_with(prefix)`, without allocating.
+fn starts_folded(x: &str, prefix: &str) -> bool {
+    if x.is_ascii() && prefix.is_ascii() {
+        return x.len() >= prefix.len()
+            && x.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes());
+    }
+    let mut lower = x.chars().flat_map(char::to_lowercase);
+    prefix.chars().all(|c| lower.next() == Some(c))
 }
 
 fn cased(s: &str, ci: bool) -> Cow<'_, str> {
@@ -373,7 +399,7 @@ fn cased(s: &str, ci: bool) -> Cow<'_, str> {
 fn words(s: &str) -> impl Iterator<Item = String> + '_ {
     s.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(lower)
 }
 
 #[derive(Clone, Copy)]
@@ -417,7 +443,7 @@ fn equal(v: S<'_>, lit: &Lit) -> bool {
             _ => false,
         },
         (Value::String(s), S::Str(x)) => match &lit.folded {
-            Some(folded) => fold(x) == folded.as_str(),
+            Some(folded) => eq_folded(x, folded),
             None => x == s,
         },
         (Value::Array(items), S::Arr(xs)) => {

@@ -232,3 +232,121 @@ pub fn filterish_json() -> impl Strategy<Value = Value> {
         ]
     })
 }
+
+/// Field names shared by [`vocab_record`] and [`vocab_filter`], so that
+/// generated filters actually meet generated values.
+const VOCAB: [&str; 10] = [
+    "a", "b", "s", "n", "tags", "a.b", "a.s", "tags.s", "x", "loc",
+];
+
+fn vocab_scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-3i64..4).prop_map(Value::from),
+        Just(json!(2.0)),
+        Just(json!(2.5)),
+        prop::sample::select(vec![
+            "x",
+            "X",
+            "abc",
+            "ABC",
+            "a%b",
+            "a_b",
+            "É",
+            "é",
+            "",
+            "run dogs",
+            "2024-01-01",
+            "2024-01-01T00:00:00Z"
+        ])
+        .prop_map(|s| Value::String(s.to_owned())),
+    ]
+}
+
+/// Records over [`VOCAB`]: missing keys, nulls, arrays, nested objects and
+/// arrays of objects.
+pub fn vocab_record() -> impl Strategy<Value = Value> {
+    let value = vocab_scalar().prop_recursive(2, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            prop::collection::btree_map(prop::sample::select(vec!["b", "s", "n"]), inner, 0..3)
+                .prop_map(|m| Value::Object(
+                    m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                )),
+        ]
+    });
+    let point = prop_oneof![
+        (-10.0f64..10.0, -10.0f64..10.0).prop_map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
+        (-10.0f64..10.0, -10.0f64..10.0).prop_map(|(lat, lon)| json!([lon, lat])),
+    ];
+    (
+        prop::collection::btree_map(
+            prop::sample::select(vec!["a", "b", "s", "n", "tags", "x"]),
+            value,
+            0..5,
+        ),
+        prop::option::of(point),
+    )
+        .prop_map(|(m, loc)| {
+            let mut obj: serde_json::Map<String, Value> =
+                m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            if let Some(p) = loc {
+                obj.insert("loc".into(), p);
+            }
+            Value::Object(obj)
+        })
+}
+
+fn vocab_literal(op: Operator) -> BoxedStrategy<Value> {
+    use Operator::*;
+    match op {
+        Eq | Ne | Contains => prop_oneof![4 => vocab_scalar(), 1 => prop::collection::vec(vocab_scalar(), 0..3).prop_map(Value::Array)].boxed(),
+        In | Nin => prop::collection::vec(vocab_scalar(), 0..4).prop_map(Value::Array).boxed(),
+        Gt | Gte | Lt | Lte => vocab_scalar().prop_filter("number or string", |v| v.is_number() || v.is_string()).boxed(),
+        StartsWith | EndsWith | Text | Phrase | Words | Regex => prop::sample::select(vec!["x", "A", "b", "%", "_", "É", "", "dog", "run"])
+            .prop_map(|s| Value::String(s.to_owned()))
+            .boxed(),
+        Exists | IsNull => any::<bool>().prop_map(Value::Bool).boxed(),
+        GeoRadius => (-10.0f64..10.0, -10.0f64..10.0, 0.0f64..2e6)
+            .prop_map(|(lat, lon, r)| json!({"center": {"lat": lat, "lon": lon}, "radius": r}))
+            .boxed(),
+        GeoBoundingBox => (-10.0f64..10.0, -10.0f64..10.0, 0.0f64..10.0, 0.0f64..10.0)
+            .prop_map(|(lat, lon, h, w)| json!({"top_left": {"lat": lat + h, "lon": lon}, "bottom_right": {"lat": lat, "lon": lon + w}}))
+            .boxed(),
+        GeoPolygon => Just(json!({"exterior": {"points": [{"lat": -5, "lon": -5}, {"lat": -5, "lon": 5}, {"lat": 5, "lon": 0}]}})).boxed(),
+    }
+}
+
+pub fn vocab_condition() -> impl Strategy<Value = Condition> {
+    vocab_condition_of(Operator::ALL.to_vec())
+}
+
+/// A condition over [`VOCAB`] with one of `ops`.
+pub fn vocab_condition_of(ops: Vec<Operator>) -> impl Strategy<Value = Condition> {
+    (
+        prop::sample::select(ops),
+        prop::sample::select(VOCAB.to_vec()),
+        prop::bool::weighted(0.2),
+    )
+        .prop_flat_map(|(op, field, cs)| (Just(op), Just(field), Just(cs), vocab_literal(op)))
+        .prop_map(|(op, field, cs, value)| {
+            let field = if op.name().starts_with("geo") {
+                "loc"
+            } else {
+                field
+            };
+            let mut c = Condition::new(FieldPath::new(field).unwrap(), op, Operand::Literal(value));
+            c.case_sensitive = cs;
+            c
+        })
+}
+
+/// Filters over [`VOCAB`], nested, with every operator.
+pub fn vocab_filter() -> impl Strategy<Value = Filter> {
+    let leaf = vocab_condition().prop_map(Node::from);
+    let node = leaf.prop_recursive(3, 16, 3, |inner| {
+        prop_oneof![2 => vocab_condition().prop_map(Node::from), 1 => group_of(inner).prop_map(Node::from)]
+    });
+    group_of(node).prop_map(Filter::from)
+}

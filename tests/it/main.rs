@@ -2,6 +2,8 @@
 
 mod api;
 mod diagnostics;
+mod eval;
+mod eval_props;
 mod fixtures;
 mod gen;
 mod json;

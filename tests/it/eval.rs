@@ -1,0 +1,572 @@
+//! The evaluator, row by row of `docs/semantics.md`: each test is named
+//! after the row it backs, and every case runs over the three record
+//! representations (`serde_json::Value`, `RawRecord` text, `ClusterRecord`).
+
+use serde_json::{json, Value};
+use siftql::eval::{Bindings, ClusterRecord, Predicate, RawRecord};
+use siftql::{ErrorCode, Filter};
+
+/// Evaluates `filter` on each record, over every representation, and
+/// compares with the expected answer.
+#[track_caller]
+fn check(filter: &str, cases: &[(Value, bool)]) {
+    let f = Filter::parse_any(filter, &Default::default())
+        .unwrap_or_else(|e| panic!("{}", e.render(filter)));
+    let p = Predicate::new(&f).unwrap_or_else(|e| panic!("{}", e.render(filter)));
+    for (record, want) in cases {
+        assert_eq!(p.matches(record), *want, "Value: {filter} on {record}");
+        let text = record.to_string();
+        let raw = RawRecord::parse(&text).unwrap();
+        assert_eq!(p.matches(&raw), *want, "RawRecord: {filter} on {record}");
+        if let Ok(typed) = serde_json::from_value::<ClusterRecord>(record.clone()) {
+            assert_eq!(
+                p.matches(&typed),
+                *want,
+                "ClusterRecord: {filter} on {record}"
+            );
+        }
+    }
+}
+
+#[test]
+fn row_eq() {
+    check(
+        r#"status = "active""#,
+        &[
+            (json!({"status": "active"}), true),
+            (json!({"status": "ACTIVE"}), true), // case-insensitive by default
+            (json!({"status": "inactive"}), false),
+            (json!({}), false),                         // missing
+            (json!({"status": null}), false),           // null
+            (json!({"status": ["x", "Active"]}), true), // any element
+            (json!({"status": 1}), false),              // type mismatch, no coercion
+        ],
+    );
+    check(
+        "num_clusters = 30",
+        &[
+            (json!({"num_clusters": 30}), true),
+            (json!({"num_clusters": 30.0}), true),
+            (json!({"num_clusters": "30"}), false),
+            (json!({"num_clusters": [1, 30]}), true),
+        ],
+    );
+    check(
+        "x = null",
+        &[
+            (json!({"x": null}), true),
+            (json!({}), true),
+            (json!({"x": 0}), false),
+        ],
+    );
+    check(
+        "x = [1, 2]",
+        &[
+            (json!({"x": [1, 2]}), true),
+            (json!({"x": [2, 1]}), false),
+            (json!({"x": [[1, 2], 3]}), true),
+        ],
+    );
+    check(
+        r#"x = {"a": "B"}"#,
+        &[
+            (json!({"x": {"a": "b"}}), true),
+            (json!({"x": {"a": "b", "c": 1}}), false),
+        ],
+    );
+    check(
+        "x = true",
+        &[
+            (json!({"x": true}), true),
+            (json!({"x": 1}), false),
+            (json!({"x": "true"}), false),
+        ],
+    );
+    check(
+        "u = 18446744073709551615",
+        &[
+            (json!({"u": 18446744073709551615u64}), true),
+            (json!({"u": 18446744073709551614u64}), false),
+        ],
+    );
+}
+
+#[test]
+fn row_ne() {
+    check(
+        r#"status != "active""#,
+        &[
+            (json!({"status": "active"}), false),
+            (json!({"status": "Active"}), false),
+            (json!({"status": "x"}), true),
+            (json!({}), true),               // missing matches ne
+            (json!({"status": null}), true), // null matches ne
+            (json!({"status": ["a", "active"]}), false),
+        ],
+    );
+    check(
+        "x != null",
+        &[
+            (json!({"x": null}), false),
+            (json!({}), false),
+            (json!({"x": 0}), true),
+        ],
+    );
+}
+
+#[test]
+fn row_gt_gte_lt_lte() {
+    let n = |v: Value| json!({ "n": v });
+    check(
+        "n > 5",
+        &[
+            (n(json!(6)), true),
+            (n(json!(5)), false),
+            (n(json!(5.5)), true),
+            (n(json!("6")), false),
+            (json!({}), false),
+            (n(json!(null)), false),
+            (n(json!([1, 9])), true),
+        ],
+    );
+    check(
+        "n >= 5",
+        &[
+            (n(json!(5)), true),
+            (n(json!(5.0)), true),
+            (n(json!(4.9)), false),
+        ],
+    );
+    check(
+        "n < 5",
+        &[
+            (n(json!(4)), true),
+            (n(json!(5)), false),
+            (n(json!(-1e300)), true),
+        ],
+    );
+    check("n <= 5", &[(n(json!(5)), true), (n(json!(6)), false)]);
+    // Strings compare by code point, case-insensitively by default.
+    check(
+        r#"s > "b""#,
+        &[
+            (json!({"s": "c"}), true),
+            (json!({"s": "B"}), false),
+            (json!({"s": "C"}), true),
+            (json!({"s": "a"}), false),
+            (json!({"s": 5}), false),
+        ],
+    );
+    check(
+        r#"case_sensitive(s > "b")"#,
+        &[(json!({"s": "C"}), false), (json!({"s": "c"}), true)],
+    );
+    // RFC 3339 date-times and dates compare as instants.
+    check(
+        r#"t >= "2024-01-01T00:00:00Z""#,
+        &[
+            (json!({"t": "2024-01-01T01:30:00+02:00"}), false), // 2023-12-31T23:30Z
+            (json!({"t": "2024-01-01T02:00:00+02:00"}), true),
+            (json!({"t": "2024-01-01"}), true),
+            (json!({"t": "2023-12-31"}), false),
+            (json!({"t": "2024-06-01T00:00:00.5Z"}), true),
+        ],
+    );
+}
+
+#[test]
+fn row_in() {
+    check(
+        r#"role in ["admin", "owner", 3]"#,
+        &[
+            (json!({"role": "admin"}), true),
+            (json!({"role": "OWNER"}), true),
+            (json!({"role": "user"}), false),
+            (json!({"role": 3.0}), true),
+            (json!({"role": ["user", "admin"]}), true),
+            (json!({}), false),
+            (json!({"role": null}), false),
+        ],
+    );
+    check(
+        "role in []",
+        &[(json!({"role": "a"}), false), (json!({}), false)],
+    );
+    check(
+        "role in [null]",
+        &[
+            (json!({}), true),
+            (json!({"role": null}), true),
+            (json!({"role": 1}), false),
+        ],
+    );
+}
+
+#[test]
+fn row_nin() {
+    check(
+        r#"role not in ["admin", "owner"]"#,
+        &[
+            (json!({"role": "admin"}), false),
+            (json!({"role": "user"}), true),
+            (json!({}), true),
+            (json!({"role": null}), true),
+            (json!({"role": ["user", "ADMIN"]}), false),
+        ],
+    );
+    check(
+        "role nin []",
+        &[(json!({"role": "a"}), true), (json!({}), true)],
+    );
+}
+
+#[test]
+fn row_contains() {
+    check(
+        r#"name contains "Prod""#,
+        &[
+            (json!({"name": "my_products"}), true),
+            (json!({"name": "PRODUCTS"}), true),
+            (json!({"name": "other"}), false),
+            (json!({}), false),
+            (json!({"name": null}), false),
+            (json!({"name": ["x", "prod"]}), true), // array: element equal, not substring
+            (json!({"name": ["x", "products"]}), false),
+        ],
+    );
+    check(
+        "tags contains 3",
+        &[
+            (json!({"tags": [1, 3]}), true),
+            (json!({"tags": "3"}), false),
+            (json!({"tags": 3}), false),
+        ],
+    );
+}
+
+#[test]
+fn row_starts_with_ends_with() {
+    check(
+        r#"name starts with "prod""#,
+        &[
+            (json!({"name": "Products"}), true),
+            (json!({"name": "a_prod"}), false),
+            (json!({"name": ["x", "prod_1"]}), true),
+            (json!({"name": 5}), false),
+            (json!({}), false),
+        ],
+    );
+    check(
+        r#"name ends with "_V2""#,
+        &[
+            (json!({"name": "model_v2"}), true),
+            (json!({"name": "v2_model"}), false),
+            (json!({}), false),
+        ],
+    );
+    check(
+        r#"case_sensitive(name starts with "Prod")"#,
+        &[
+            (json!({"name": "Products"}), true),
+            (json!({"name": "products"}), false),
+        ],
+    );
+    check(
+        r#"name starts with "50%_""#,
+        &[
+            (json!({"name": "50%_off"}), true),
+            (json!({"name": "50x_off"}), false),
+        ],
+    );
+}
+
+#[test]
+fn row_regex() {
+    check(
+        r#"model matches "^gpt-4""#,
+        &[
+            (json!({"model": "gpt-4o"}), true),
+            (json!({"model": "GPT-4"}), true),
+            (json!({"model": "my gpt-4"}), false),
+            (json!({"model": ["x", "gpt-4"]}), true),
+            (json!({}), false),
+            (json!({"model": 4}), false),
+        ],
+    );
+    check(
+        r#"model matches "4o""#,
+        &[(json!({"model": "gpt-4o-mini"}), true)],
+    ); // unanchored search
+    check(
+        r#"case_sensitive(model =~ "^GPT")"#,
+        &[
+            (json!({"model": "gpt-4"}), false),
+            (json!({"model": "GPT-4"}), true),
+        ],
+    );
+}
+
+#[test]
+fn row_exists() {
+    check(
+        "x exists",
+        &[
+            (json!({"x": 1}), true),
+            (json!({"x": null}), true),
+            (json!({}), false),
+            (json!({"y": {"x": 1}}), false),
+        ],
+    );
+    check(
+        "x not exists",
+        &[(json!({"x": null}), false), (json!({}), true)],
+    );
+    check(
+        "a.b exists",
+        &[
+            (json!({"a": [{"c": 1}, {"b": null}]}), true),
+            (json!({"a": [{"c": 1}]}), false),
+            (json!({"a": 5}), false),
+        ],
+    );
+}
+
+#[test]
+fn row_is_null() {
+    check(
+        "x is null",
+        &[
+            (json!({"x": null}), true),
+            (json!({}), true),
+            (json!({"x": 0}), false),
+            (json!({"x": ""}), false),
+        ],
+    );
+    check(
+        "x is not null",
+        &[
+            (json!({"x": null}), false),
+            (json!({}), false),
+            (json!({"x": false}), true),
+        ],
+    );
+}
+
+#[test]
+fn row_text() {
+    check(
+        r#"description text "GPU Cluster""#,
+        &[
+            (json!({"description": "big gpu cluster here"}), true),
+            (json!({"description": "gpu-cluster"}), false),
+            (json!({}), false),
+        ],
+    );
+    // Always case-insensitive, even inside case_sensitive(…).
+    check(
+        r#"case_sensitive(d text "ABC")"#,
+        &[(json!({"d": "xabcx"}), true)],
+    );
+}
+
+#[test]
+fn row_phrase() {
+    check(
+        r#"d phrase "running dogs""#,
+        &[
+            (json!({"d": "Fast, RUNNING dogs!"}), true),
+            (json!({"d": "running the dogs"}), false),
+            (json!({"d": "outrunning dogs"}), false), // whole words only
+            (json!({"d": ["cats", "running dogs"]}), true),
+            (json!({}), false),
+        ],
+    );
+}
+
+#[test]
+fn row_words() {
+    check(
+        r#"d words "running dogs""#,
+        &[
+            (json!({"d": "the dog runs"}), true), // stems: run, dog
+            (json!({"d": "dogs ran"}), false),    // "ran" does not stem to "run"
+            (json!({"d": "a runner's dog"}), false),
+            (json!({"d": "Dogs love running"}), true),
+            (json!({}), false),
+        ],
+    );
+}
+
+#[test]
+fn row_geo_radius() {
+    let f = r#"loc geo_radius {"center": {"lat": 52.52, "lon": 13.405}, "radius": 10000}"#;
+    check(
+        f,
+        &[
+            (json!({"loc": {"lat": 52.5, "lon": 13.4}}), true),
+            (json!({"loc": [13.4, 52.5]}), true),
+            (
+                json!({"loc": {"type": "Point", "coordinates": [13.4, 52.5]}}),
+                true,
+            ),
+            (json!({"loc": {"lat": 48.85, "lon": 2.35}}), false),
+            (json!({"loc": [[2.35, 48.85], [13.4, 52.5]]}), true), // any point of a list
+            (json!({}), false),
+            (json!({"loc": "52.5,13.4"}), false),
+        ],
+    );
+}
+
+#[test]
+fn row_geo_bounding_box() {
+    check(
+        r#"loc geo_bounding_box {"top_left": {"lat": 53, "lon": 13}, "bottom_right": {"lat": 52, "lon": 14}}"#,
+        &[
+            (json!({"loc": {"lat": 52.5, "lon": 13.5}}), true),
+            (json!({"loc": {"lat": 54, "lon": 13.5}}), false),
+            (json!({"loc": [13.5, 52.5]}), true),
+            (json!({}), false),
+        ],
+    );
+    // Across the antimeridian.
+    check(
+        r#"loc geo_bounding_box {"top_left": {"lat": 10, "lon": 170}, "bottom_right": {"lat": -10, "lon": -170}}"#,
+        &[
+            (json!({"loc": {"lat": 0, "lon": 179}}), true),
+            (json!({"loc": {"lat": 0, "lon": -175}}), true),
+            (json!({"loc": {"lat": 0, "lon": 0}}), false),
+        ],
+    );
+}
+
+#[test]
+fn row_geo_polygon() {
+    let square = r#"{"exterior": {"points": [{"lat": 0, "lon": 0}, {"lat": 0, "lon": 10}, {"lat": 10, "lon": 10}, {"lat": 10, "lon": 0}]}, "interiors": [{"points": [{"lat": 4, "lon": 4}, {"lat": 4, "lon": 6}, {"lat": 6, "lon": 6}, {"lat": 6, "lon": 4}]}]}"#;
+    check(
+        &format!("loc geo_polygon {square}"),
+        &[
+            (json!({"loc": {"lat": 2, "lon": 2}}), true),
+            (json!({"loc": {"lat": 5, "lon": 5}}), false),
+            (json!({"loc": {"lat": 11, "lon": 5}}), false),
+            (json!({}), false),
+        ],
+    );
+}
+
+#[test]
+fn path_lookup() {
+    // Arrays of objects on the way are walked element by element.
+    check(
+        r#"llm_labeling.labeling_inputs.input_mappings.input_key = "text""#,
+        &[
+            (
+                json!({"llm_labeling": {"labeling_inputs": {"input_mappings": [{"input_key": "title"}, {"input_key": "text"}]}}}),
+                true,
+            ),
+            (
+                json!({"llm_labeling": {"labeling_inputs": {"input_mappings": [{"input_key": "title"}]}}}),
+                false,
+            ),
+            (json!({"llm_labeling": null}), false),
+        ],
+    );
+    // A number segment indexes an array.
+    check(
+        r#"tags.1 = "b""#,
+        &[
+            (json!({"tags": ["a", "b"]}), true),
+            (json!({"tags": ["b", "a"]}), false),
+        ],
+    );
+    // A value absent on every branch is missing, so `ne` matches.
+    check(
+        r#"a.b != 1"#,
+        &[
+            (json!({"a": [{"c": 1}, {"c": 2}]}), true),
+            (json!({"a": [{"b": 1}]}), false),
+        ],
+    );
+}
+
+#[test]
+fn case_sensitivity_rule() {
+    // Sensitive when the condition or any group around it says so; `false`
+    // never switches it off inside a sensitive group.
+    let f = r#"{"AND": [{"OR": [{"field": "s", "value": "ABC", "case_sensitive": false}], "case_sensitive": false}], "case_sensitive": true}"#;
+    check(
+        f,
+        &[(json!({"s": "ABC"}), true), (json!({"s": "abc"}), false)],
+    );
+    check(
+        r#"case_sensitive s = "ABC""#,
+        &[(json!({"s": "abc"}), false), (json!({"s": "ABC"}), true)],
+    );
+    // Unicode lowercase of both sides.
+    check(r#"s = "ÉCOLE""#, &[(json!({"s": "école"}), true)]);
+    check(r#"s in ["STRASSE"]"#, &[(json!({"s": "strasse"}), true)]);
+}
+
+#[test]
+fn empty_lists_follow_the_mathematics() {
+    check("{}", &[(json!({}), true)]);
+    check(r#"{"AND": []}"#, &[(json!({}), true)]);
+    check(r#"{"NOT": []}"#, &[(json!({}), true)]);
+    check(r#"{"OR": []}"#, &[(json!({}), false)]);
+    check(
+        r#"{"AND": [{"field": "a", "value": 1}], "OR": [], "NOT": []}"#,
+        &[(json!({"a": 1}), false)],
+    );
+    check(
+        r#"{"NOT": [{"field": "a", "value": 1}, {"field": "b", "value": 1}]}"#,
+        &[(json!({"a": 1}), false), (json!({"a": 2, "b": 2}), true)],
+    );
+}
+
+#[test]
+fn dynamic_values_are_bound_at_compile_time() {
+    let f: Filter = "q text $inputs.q and n in $inputs.ns".parse().unwrap();
+    let mut b = Bindings::new();
+    b.insert("inputs".into(), json!({"q": "GPU", "ns": [1, 2]}));
+    let p = Predicate::compile(&f, &b).unwrap();
+    assert!(p.matches(&json!({"q": "a gpu", "n": 2})));
+    assert!(!p.matches(&json!({"q": "a gpu", "n": 3})));
+    // A flat key wins.
+    b.insert("inputs.q".into(), json!("cpu"));
+    assert!(!Predicate::compile(&f, &b)
+        .unwrap()
+        .matches(&json!({"q": "a gpu", "n": 2})));
+    // Missing binding: an error, never a silent false.
+    let e = Predicate::new(&f).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::UnboundDynamic);
+    // A bound value of the wrong type for the operator is an error too.
+    let mut bad = Bindings::new();
+    bad.insert("inputs".into(), json!({"q": "x", "ns": "not a list"}));
+    assert_eq!(
+        Predicate::compile(&f, &bad).unwrap_err().code(),
+        ErrorCode::InvalidValue
+    );
+}
+
+#[test]
+fn predicate_is_send_sync_and_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Predicate>();
+    let p = std::sync::Arc::new(Predicate::new(&"n > 1".parse().unwrap()).unwrap());
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let p = p.clone();
+            std::thread::spawn(move || p.matches(&json!({ "n": i })))
+        })
+        .collect();
+    let got: Vec<bool> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(got, [false, false, true, true]);
+}
+
+#[test]
+fn raw_records_read_escapes_and_repeated_keys() {
+    let p = Predicate::new(&r#"name = "a\"b" and `we"ird` = 1"#.parse().unwrap()).unwrap();
+    let text = r#"{"name": "a\"b", "we\"ird": 0, "we\"ird": 1}"#;
+    assert!(p.matches(&RawRecord::parse(text).unwrap()));
+    assert!(RawRecord::parse("[1]").is_err());
+    assert!(RawRecord::parse("{\"a\": 1} x").is_err());
+}
