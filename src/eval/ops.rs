@@ -23,6 +23,10 @@ pub(super) struct Lit {
     folded: Option<String>,
     /// A string literal that is an RFC 3339 date-time or date, as an instant.
     instant: Option<i128>,
+    /// A number literal, ready to compare.
+    num: Option<NumKey>,
+    /// `folded` is ASCII (the common case, compared without allocating).
+    ascii: bool,
 }
 
 impl Lit {
@@ -31,12 +35,26 @@ impl Lit {
             Value::String(s) => (ci.then(|| lower(s)), instant(s)),
             _ => (None, None),
         };
+        let num = match value {
+            Value::Number(n) => num_key(num(n)),
+            _ => None,
+        };
         Lit {
             value: value.clone(),
             ci,
+            ascii: folded.as_deref().is_some_and(str::is_ascii),
             folded,
             instant,
+            num,
         }
+    }
+
+    /// Case-insensitive equality of a string with the folded literal.
+    fn eq_folded(&self, x: &str, folded: &str) -> bool {
+        if self.ascii && x.is_ascii() {
+            return x.len() == folded.len() && x.eq_ignore_ascii_case(folded);
+        }
+        eq_folded(x, folded)
     }
 }
 
@@ -402,7 +420,7 @@ fn words(s: &str) -> impl Iterator<Item = String> + '_ {
         .map(lower)
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum NumKey {
     Int(i128),
     Float(f64),
@@ -438,12 +456,12 @@ fn equal(v: S<'_>, lit: &Lit) -> bool {
     match (&lit.value, v) {
         (Value::Null, S::Null) => true,
         (Value::Bool(a), S::Bool(b)) => *a == b,
-        (Value::Number(n), _) => match (num_key(num(n)), num_key(v)) {
+        (Value::Number(_), _) => match (lit.num, num_key(v)) {
             (Some(a), Some(b)) => num_cmp(a, b) == Some(Ordering::Equal),
             _ => false,
         },
         (Value::String(s), S::Str(x)) => match &lit.folded {
-            Some(folded) => eq_folded(x, folded),
+            Some(folded) => lit.eq_folded(x, folded),
             None => x == s,
         },
         (Value::Array(items), S::Arr(xs)) => {
@@ -478,7 +496,7 @@ fn json_eq(a: &Value, b: S<'_>, ci: bool) -> bool {
 
 fn range(v: S<'_>, op: RangeOp, lit: &Lit) -> bool {
     let ord = match (&lit.value, v) {
-        (Value::Number(n), _) => match (num_key(v), num_key(num(n))) {
+        (Value::Number(_), _) => match (num_key(v), lit.num) {
             (Some(a), Some(b)) => num_cmp(a, b),
             _ => None,
         },

@@ -69,6 +69,8 @@ fn examples() -> Vec<(ErrorCode, &'static str, Limits)> {
         ),
         (InvalidField, "`` = 1", d),
         (InvalidDynamic, "tags in [$inputs.tag]", d),
+        // Parses; fails when the evaluator compiles it without bindings.
+        (UnboundDynamic, "query text $inputs.q", d),
     ]
 }
 
@@ -88,7 +90,10 @@ fn every_code_has_an_example() {
 fn rendered_diagnostics() {
     let mut out = String::new();
     for (code, input, limits) in examples() {
-        let err = Filter::parse_any(input, &limits).expect_err(input);
+        let err = match Filter::parse_any(input, &limits) {
+            Err(e) => e,
+            Ok(f) => siftql::eval::Predicate::new(&f).expect_err(input),
+        };
         assert_eq!(err.code(), code, "{input}: {err}");
         out.push_str(&format!("$ {input}\n{}\n\n", err.render(input)));
     }
