@@ -20,7 +20,10 @@
 mod ops;
 mod record;
 
-pub use record::{lookup_json, ClusterRecord, Field, Leaf, RawBuffer, RawRecord, Record};
+pub use record::{lookup_json, ClusterRecord, Field, Found, Leaf, RawBuffer, RawRecord, Record};
+
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 
 use serde_json::Value;
 
@@ -54,6 +57,8 @@ struct Cond {
     test: Test,
     /// `ne` and `nin` are `not eq` and `not in`.
     negate: bool,
+    /// See [`Cond::slot`].
+    slot: AtomicU64,
 }
 
 /// Values for dynamic operands (`$inputs.q`), as a JSON object. A name is
@@ -94,13 +99,13 @@ impl Predicate {
     }
 
     /// Does the record match?
-    pub fn matches<R: Record + ?Sized>(&self, record: &R) -> bool {
+    pub fn matches<R: Record>(&self, record: &R) -> bool {
         self.root.eval(record)
     }
 }
 
 impl Node {
-    fn eval<R: Record + ?Sized>(&self, r: &R) -> bool {
+    fn eval<R: Record>(&self, r: &R) -> bool {
         match self {
             Node::Const(b) => *b,
             Node::Cond(c) => c.eval(r),
@@ -113,16 +118,36 @@ impl Node {
     }
 }
 
+/// `Cond::slot` when nothing is cached yet.
+const NO_SLOT: u16 = u16::MAX;
+
 impl Cond {
-    fn eval<R: Record + ?Sized>(&self, r: &R) -> bool {
+    fn eval<R: Record>(&self, r: &R) -> bool {
         let mut found = false;
         let mut hit = false;
-        r.lookup(&self.path, &mut |leaf| {
+        let mut seen = |leaf: Leaf<'_>| {
             found = true;
             hit = hit || self.test.leaf(leaf);
             hit
-        });
+        };
+        match self.slot::<R>() {
+            NO_SLOT => r.lookup(&self.path, &mut seen),
+            slot => r.lookup_slot(slot, &self.path[1..], &mut seen),
+        }
         self.test.outcome(found, hit) != self.negate
+    }
+
+    /// The record type's number for the first path segment, cached per
+    /// condition for the last record type seen (keyed by its type name).
+    fn slot<R: Record>(&self) -> u16 {
+        let key = (std::any::type_name::<R>().as_ptr() as u64) << 16;
+        let cached = self.slot.load(Relaxed);
+        if cached & !0xFFFF == key {
+            return cached as u16;
+        }
+        let slot = R::slot(&self.path[0]).unwrap_or(NO_SLOT).min(NO_SLOT);
+        self.slot.store(key | u64::from(slot), Relaxed);
+        slot
     }
 }
 
@@ -181,6 +206,7 @@ impl Fold for Compiler<'_, '_> {
             path: c.field.segments().map(Box::from).collect(),
             test,
             negate,
+            slot: AtomicU64::new(0),
         })))
     }
 

@@ -223,7 +223,7 @@ impl Test {
             Test::Range(op, lit) => v.any(|x| range(x, *op, lit)),
             Test::Contains(lit) => match v {
                 S::Str(s) => match (&lit.value, &lit.folded) {
-                    (_, Some(needle)) => fold(s).contains(needle.as_str()),
+                    (_, Some(needle)) => contains_folded(s, needle),
                     (Value::String(needle), None) => s.contains(needle.as_str()),
                     _ => false,
                 },
@@ -232,9 +232,10 @@ impl Test {
             },
             Test::StartsWith(p, true) => v.any_str(|s| starts_folded(s, p)),
             Test::StartsWith(p, false) => v.any_str(|s| s.starts_with(p.as_str())),
-            Test::EndsWith(p, ci) => v.any_str(|s| cased(s, *ci).ends_with(p.as_str())),
+            Test::EndsWith(p, true) => v.any_str(|s| ends_folded(s, p)),
+            Test::EndsWith(p, false) => v.any_str(|s| s.ends_with(p.as_str())),
             Test::Regex(re) => v.any_str(|s| re.is_match(s)),
-            Test::Text(needle) => v.any_str(|s| fold(s).contains(needle.as_str())),
+            Test::Text(needle) => v.any_str(|s| contains_folded(s, needle)),
             Test::Phrase(phrase) => v.any_str(|s| {
                 let have: Vec<String> = words(s).collect();
                 phrase.is_empty() || have.windows(phrase.len()).any(|w| w == phrase.as_slice())
@@ -405,12 +406,22 @@ fn starts_folded(x: &str, prefix: &str) -> bool {
     prefix.chars().all(|c| lower.next() == Some(c))
 }
 
-fn cased(s: &str, ci: bool) -> Cow<'_, str> {
-    if ci {
-        fold(s)
-    } else {
-        Cow::Borrowed(s)
+/// `fold(x).ends_with(suffix)`, without allocating for ASCII text.
+fn ends_folded(x: &str, suffix: &str) -> bool {
+    if x.is_ascii() && suffix.is_ascii() {
+        return x.len() >= suffix.len()
+            && x.as_bytes()[x.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes());
     }
+    fold(x).ends_with(suffix)
+}
+
+/// `fold(x).contains(needle)`, without allocating for ASCII text.
+fn contains_folded(x: &str, needle: &str) -> bool {
+    if x.is_ascii() && needle.is_ascii() {
+        let (h, n) = (x.as_bytes(), needle.as_bytes());
+        return n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    fold(x).contains(needle)
 }
 
 /// Words of a text: maximal runs of letters and digits, lowercased.

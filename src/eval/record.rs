@@ -65,12 +65,12 @@ impl<'a> From<&'a Number> for Leaf<'a> {
 /// early then. Use [`lookup_json`] for the parts of a record that are JSON.
 ///
 /// ```
-/// use siftql::eval::{lookup_json, Leaf, Predicate, Record};
+/// use siftql::eval::{lookup_json, Found, Leaf, Predicate, Record};
 ///
 /// struct Row { name: String, tags: Vec<String>, meta: serde_json::Value }
 ///
 /// impl Record for Row {
-///     fn lookup(&self, path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+///     fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F) {
 ///         match &*path[0] {
 ///             "name" if path.len() == 1 => { found(Leaf::Str(&self.name)); }
 ///             "tags" if path.len() == 1 => { found(Leaf::Strs(&self.tags)); }
@@ -87,18 +87,44 @@ impl<'a> From<&'a Number> for Leaf<'a> {
 /// ```
 pub trait Record {
     /// Calls `found` with each value at `path` (never with an empty path).
-    fn lookup(&self, path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool);
+    fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F);
+
+    /// Optional fast path: a number for a top-level field name. A predicate
+    /// asks once per condition and record type, then calls
+    /// [`Record::lookup_slot`] instead of matching names on every record.
+    fn slot(name: &str) -> Option<u16>
+    where
+        Self: Sized,
+    {
+        let _ = name;
+        None
+    }
+
+    /// Like [`Record::lookup`], for a field numbered by [`Record::slot`];
+    /// `rest` is the path after that field.
+    fn lookup_slot<F: Found>(&self, slot: u16, rest: &[Box<str>], found: &mut F)
+    where
+        Self: Sized,
+    {
+        let _ = (slot, rest, found);
+    }
 }
+
+/// The callback a [`Record`] reports found values to: return `true` to say
+/// "enough" (the record may then stop early).
+pub trait Found: FnMut(Leaf<'_>) -> bool {}
+
+impl<F: FnMut(Leaf<'_>) -> bool> Found for F {}
 
 /// Walks `path` inside a JSON value: objects by key; an array met on the way
 /// is walked element by element (MongoDB style), or indexed when the segment
 /// is a number (`tags.0`).
-pub fn lookup_json(v: &Value, path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+pub fn lookup_json<F: Found>(v: &Value, path: &[Box<str>], found: &mut F) {
     walk(v, path, found);
 }
 
 /// Returns true when `found` asked to stop.
-fn walk(mut v: &Value, mut path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) -> bool {
+fn walk<F: Found>(mut v: &Value, mut path: &[Box<str>], found: &mut F) -> bool {
     loop {
         let Some((seg, rest)) = path.split_first() else {
             return found(Leaf::from(v));
@@ -125,22 +151,28 @@ fn walk(mut v: &Value, mut path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) ->
 }
 
 impl Record for Value {
-    fn lookup(&self, path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+    fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F) {
         walk(self, path, found);
     }
 }
 
 impl Record for Map<String, Value> {
-    fn lookup(&self, path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+    fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F) {
         if let Some(v) = self.get(&*path[0]) {
             walk(v, &path[1..], found);
         }
     }
 }
 
-impl<R: Record + ?Sized> Record for &R {
-    fn lookup(&self, path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+impl<R: Record> Record for &R {
+    fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F) {
         (**self).lookup(path, found)
+    }
+    fn slot(name: &str) -> Option<u16> {
+        R::slot(name)
+    }
+    fn lookup_slot<F: Found>(&self, slot: u16, rest: &[Box<str>], found: &mut F) {
+        (**self).lookup_slot(slot, rest, found)
     }
 }
 
@@ -258,12 +290,13 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
 }
 
 impl Record for RawRecord<'_> {
-    fn lookup(&self, path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+    fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F) {
         // A key may repeat in raw JSON; like serde_json, the last one wins.
         let Some(field) = self.fields.iter().rev().find(|f| self.key(f) == &*path[0]) else {
             return;
         };
         let raw = &self.text[field.value.clone()];
+        let found: &mut dyn FnMut(Leaf<'_>) -> bool = found;
         let mut de = serde_json::Deserializer::from_str(raw);
         let mut stop = false;
         // The text was validated when the record was parsed, so this cannot
@@ -471,11 +504,11 @@ impl<T: Serialize> Serialize for Field<T> {
 /// Emits a typed field's value(s) at the end of a path, or walks into it when
 /// the path goes on.
 trait Emit {
-    fn emit(&self, rest: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool);
+    fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F);
 }
 
 impl Emit for String {
-    fn emit(&self, rest: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+    fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         if rest.is_empty() {
             found(Leaf::Str(self));
         }
@@ -483,7 +516,7 @@ impl Emit for String {
 }
 
 impl Emit for Number {
-    fn emit(&self, rest: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+    fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         if rest.is_empty() {
             found(Leaf::from(self));
         }
@@ -491,7 +524,7 @@ impl Emit for Number {
 }
 
 impl Emit for bool {
-    fn emit(&self, rest: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+    fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         if rest.is_empty() {
             found(Leaf::Bool(*self));
         }
@@ -499,7 +532,7 @@ impl Emit for bool {
 }
 
 impl Emit for Vec<String> {
-    fn emit(&self, rest: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+    fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         match rest {
             [] => {
                 found(Leaf::Strs(self));
@@ -515,13 +548,13 @@ impl Emit for Vec<String> {
 }
 
 impl Emit for Value {
-    fn emit(&self, rest: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+    fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         walk(self, rest, found);
     }
 }
 
 impl<T: Emit> Emit for Field<T> {
-    fn emit(&self, rest: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+    fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         match self {
             Field::Missing => {}
             Field::Null => {
@@ -549,8 +582,12 @@ macro_rules! cluster_record {
             pub extra: Map<String, Value>,
         }
 
+        #[allow(non_camel_case_types)]
+        #[repr(u16)]
+        enum ClusterField { $($name,)* }
+
         impl Record for ClusterRecord {
-            fn lookup(&self, path: &[Box<str>], found: &mut dyn FnMut(Leaf<'_>) -> bool) {
+            fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F) {
                 let rest = &path[1..];
                 match &*path[0] {
                     $(stringify!($name) => self.$name.emit(rest, found),)*
@@ -560,6 +597,19 @@ macro_rules! cluster_record {
                         }
                     }
                 }
+            }
+
+            fn slot(name: &str) -> Option<u16> {
+                match name {
+                    $(stringify!($name) => Some(ClusterField::$name as u16),)*
+                    _ => None,
+                }
+            }
+
+            fn lookup_slot<F: Found>(&self, slot: u16, rest: &[Box<str>], found: &mut F) {
+                $(if slot == ClusterField::$name as u16 {
+                    return self.$name.emit(rest, found);
+                })*
             }
         }
     };
