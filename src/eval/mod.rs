@@ -145,7 +145,7 @@ impl Cond {
         if cached & !0xFFFF == key {
             return cached as u16;
         }
-        let slot = R::slot(&self.path[0]).unwrap_or(NO_SLOT).min(NO_SLOT);
+        let slot = R::slot(&self.path[0]).unwrap_or(NO_SLOT);
         self.slot.store(key | u64::from(slot), Relaxed);
         slot
     }
