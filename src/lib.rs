@@ -28,6 +28,8 @@ mod check;
 pub mod error;
 #[cfg(feature = "eval")]
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod json;
 mod limits;
 pub mod parse;

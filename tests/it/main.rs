@@ -5,6 +5,7 @@ mod diagnostics;
 mod eval;
 mod eval_props;
 mod fixtures;
+mod fuzz_corpus;
 mod gen;
 mod json;
 mod limits;

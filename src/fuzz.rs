@@ -1,0 +1,54 @@
+//! The checks behind the `fuzz/` targets, shared with the test that replays
+//! their corpora (`tests/it/fuzz_corpus.rs`). Each takes arbitrary bytes and
+//! panics only when an invariant breaks.
+
+use crate::{Filter, Limits};
+
+/// Arbitrary bytes → DSL parser: a filter or a coded error, never a panic.
+pub fn parse(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        match Filter::parse(text) {
+            Ok(f) => drop(f.to_string()),
+            Err(e) => drop(e.render(text)),
+        }
+    }
+}
+
+/// Arbitrary bytes → JSON decoder: a filter or a coded error, never a panic.
+pub fn json(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        match Filter::from_json_str(text) {
+            Ok(f) => drop(f.to_json_string()),
+            Err(e) => drop(e.to_string()),
+        }
+    }
+}
+
+/// Whatever parses (as DSL or JSON) prints and reads back to the same tree,
+/// through both the DSL and the JSON.
+pub fn roundtrip(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(f) = Filter::parse_any(text, &Limits::default()) else { return };
+    let dsl = f.to_string();
+    let back = Filter::parse(&dsl).unwrap_or_else(|e| panic!("printed {dsl:?} does not parse: {e}"));
+    assert_eq!(back, f, "DSL round trip through {dsl:?}");
+    assert_eq!(back.to_string(), dsl, "print is a fixed point");
+    let json = f.to_json_string();
+    let back = Filter::from_json_str(&json).unwrap_or_else(|e| panic!("written {json:?} does not decode: {e}"));
+    assert_eq!(back, f, "JSON round trip through {json:?}");
+}
+
+/// Arbitrary filter × arbitrary record (the filter, a NUL byte, the record):
+/// never a panic, and the record read as a `Value` and as raw text gives the
+/// same answer.
+#[cfg(feature = "eval")]
+pub fn eval(data: &[u8]) {
+    use crate::eval::{Predicate, RawRecord};
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let (filter, record) = text.split_once('\0').unwrap_or((text, "{}"));
+    let Ok(f) = Filter::parse_any(filter, &Limits::default()) else { return };
+    let Ok(p) = Predicate::new(&f) else { return };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(record) else { return };
+    let Ok(raw) = RawRecord::parse(record) else { return };
+    assert_eq!(p.matches(&value), p.matches(&raw), "{filter:?} on {record:?}");
+}
