@@ -59,6 +59,7 @@ pub(crate) fn check_operand(op: Operator, value: &Operand, limits: &Limits) -> R
     let Operand::Literal(v) = value else {
         return Ok(());
     };
+    check_strings(v, limits)?;
     use Operator::*;
     match op {
         Eq | Ne | Contains => Ok(()),
@@ -94,6 +95,52 @@ pub(crate) fn check_operand(op: Operator, value: &Operand, limits: &Limits) -> R
         GeoBoundingBox => geo_bounding_box(v),
         GeoPolygon => geo_polygon(v),
     }
+}
+
+/// Every string in a value (keys included) within `max_string_bytes`,
+/// checked without recursion.
+fn check_strings(v: &Value, limits: &Limits) -> Result<(), Problem> {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        let long = |s: &str| s.len() > limits.max_string_bytes;
+        let too_long = match v {
+            Value::String(s) => long(s),
+            Value::Array(items) => {
+                stack.extend(items);
+                false
+            }
+            Value::Object(m) => {
+                stack.extend(m.values());
+                m.keys().any(|k| long(k))
+            }
+            _ => false,
+        };
+        if too_long {
+            return Err(Problem::new(
+                ErrorCode::StringTooLong,
+                format!(
+                    "a string is longer than the limit max_string_bytes = {}",
+                    limits.max_string_bytes
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A field path within `max_string_bytes`.
+pub(crate) fn check_path(path: &str, limits: &Limits) -> Result<(), Error> {
+    if path.len() > limits.max_string_bytes {
+        return Err(Error::new(
+            ErrorCode::StringTooLong,
+            format!(
+                "field path is {} bytes, over the limit max_string_bytes = {}",
+                path.len(),
+                limits.max_string_bytes
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_regex(pattern: &str, limits: &Limits) -> Result<(), Problem> {

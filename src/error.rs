@@ -16,13 +16,14 @@ use std::sync::Arc;
 use crate::ast::Span;
 
 macro_rules! codes {
-    ($($(#[$doc:meta])* $variant:ident = $code:literal,)*) => {
+    ($(#[doc = $doc:literal] $variant:ident = $code:literal,)*) => {
         /// Stable error codes. A code never changes meaning; new ones are added
-        /// at the end of their range.
+        /// at the end of their range. `docs/errors.md` shows each with an
+        /// example.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum ErrorCode {
-            $($(#[$doc])* $variant,)*
+            $(#[doc = $doc] $variant,)*
         }
 
         impl ErrorCode {
@@ -35,6 +36,13 @@ macro_rules! codes {
                     $(ErrorCode::$variant => $code,)*
                 }
             }
+
+            /// What the code means, in one line.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $doc.trim_ascii(),)*
+                }
+            }
         }
     };
 }
@@ -42,16 +50,18 @@ macro_rules! codes {
 codes! {
     /// Input bytes are not UTF-8.
     InvalidUtf8 = "E0001",
-    /// Input is longer than [`Limits::max_input_bytes`](crate::Limits::max_input_bytes).
+    /// Input is longer than `Limits::max_input_bytes`.
     InputTooLarge = "E0011",
-    /// Groups or values nest deeper than [`Limits::max_depth`](crate::Limits::max_depth).
+    /// Groups or values nest deeper than `Limits::max_depth`.
     TooDeep = "E0012",
-    /// More nodes than [`Limits::max_nodes`](crate::Limits::max_nodes).
+    /// More nodes than `Limits::max_nodes`.
     TooManyNodes = "E0013",
-    /// An `in`/`nin` list longer than [`Limits::max_list_len`](crate::Limits::max_list_len).
+    /// An `in`/`nin` list longer than `Limits::max_list_len`.
     ListTooLong = "E0014",
-    /// A regex that compiles larger than [`Limits::max_regex_bytes`](crate::Limits::max_regex_bytes).
+    /// A regex that compiles larger than `Limits::max_regex_bytes`.
     RegexTooLarge = "E0015",
+    /// A string or field path longer than `Limits::max_string_bytes`.
+    StringTooLong = "E0016",
     /// DSL: a character or token that cannot stand here.
     UnexpectedToken = "E0101",
     /// DSL: a condition was expected (a field name, `not`, `(`, …).

@@ -27,14 +27,20 @@ pub fn json(data: &[u8]) {
 /// Whatever parses (as DSL or JSON) prints and reads back to the same tree,
 /// through both the DSL and the JSON.
 pub fn roundtrip(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(f) = Filter::parse_any(text, &Limits::default()) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(f) = Filter::parse_any(text, &Limits::default()) else {
+        return;
+    };
     let dsl = f.to_string();
-    let back = Filter::parse(&dsl).unwrap_or_else(|e| panic!("printed {dsl:?} does not parse: {e}"));
+    let back =
+        Filter::parse(&dsl).unwrap_or_else(|e| panic!("printed {dsl:?} does not parse: {e}"));
     assert_eq!(back, f, "DSL round trip through {dsl:?}");
     assert_eq!(back.to_string(), dsl, "print is a fixed point");
     let json = f.to_json_string();
-    let back = Filter::from_json_str(&json).unwrap_or_else(|e| panic!("written {json:?} does not decode: {e}"));
+    let back = Filter::from_json_str(&json)
+        .unwrap_or_else(|e| panic!("written {json:?} does not decode: {e}"));
     assert_eq!(back, f, "JSON round trip through {json:?}");
 }
 
@@ -44,11 +50,23 @@ pub fn roundtrip(data: &[u8]) {
 #[cfg(feature = "eval")]
 pub fn eval(data: &[u8]) {
     use crate::eval::{Predicate, RawRecord};
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let (filter, record) = text.split_once('\0').unwrap_or((text, "{}"));
-    let Ok(f) = Filter::parse_any(filter, &Limits::default()) else { return };
+    let Ok(f) = Filter::parse_any(filter, &Limits::default()) else {
+        return;
+    };
     let Ok(p) = Predicate::new(&f) else { return };
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(record) else { return };
-    let Ok(raw) = RawRecord::parse(record) else { return };
-    assert_eq!(p.matches(&value), p.matches(&raw), "{filter:?} on {record:?}");
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(record) else {
+        return;
+    };
+    let Ok(raw) = RawRecord::parse(record) else {
+        return;
+    };
+    assert_eq!(
+        p.matches(&value),
+        p.matches(&raw),
+        "{filter:?} on {record:?}"
+    );
 }

@@ -453,8 +453,13 @@ fn flag(v: &Value, ptr: &str) -> Result<bool, Error> {
     }
 }
 
-fn path(v: &Value, ptr: &str) -> Result<FieldPath, Error> {
+fn path(v: &Value, ptr: &str, limits: &Limits) -> Result<FieldPath, Error> {
     match v {
+        Value::String(s) if s.len() > limits.max_string_bytes => {
+            Err(crate::check::check_path(s, limits)
+                .unwrap_err()
+                .with_pointer(ptr))
+        }
         Value::String(s) => FieldPath::new(s.as_str()).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidField,
@@ -579,7 +584,7 @@ impl Decoder<'_> {
                 ));
             }
         }
-        let field = path(&m["field"], &at(ptr, "field"))?;
+        let field = path(&m["field"], &at(ptr, "field"), self.limits)?;
         let operator = match m.get("operator") {
             None | Some(Value::Null) => Operator::Eq,
             Some(Value::String(name)) => Operator::from_name(name).ok_or_else(|| {
@@ -599,7 +604,7 @@ impl Decoder<'_> {
         };
         let vptr = at(ptr, "value");
         let value = match m.get("value") {
-            Some(v) => operand(v, &vptr)?,
+            Some(v) => operand(v, &vptr, self.limits)?,
             None if matches!(operator, Operator::Exists | Operator::IsNull) => {
                 Operand::Literal(Value::Bool(true))
             }
@@ -639,7 +644,7 @@ impl Decoder<'_> {
         ptr: &mut String,
         out: &mut Vec<Node>,
     ) -> Result<(), Error> {
-        let field = path(&Value::String(key.to_owned()), ptr)?;
+        let field = path(&Value::String(key.to_owned()), ptr, self.limits)?;
         let ops = match v {
             Value::Object(m)
                 if !m.is_empty() && m.keys().any(|k| Operator::from_name(k).is_some()) =>
@@ -648,7 +653,7 @@ impl Decoder<'_> {
             }
             _ => {
                 self.count(ptr)?;
-                let value = operand(v, ptr)?;
+                let value = operand(v, ptr, self.limits)?;
                 out.push(self.checked(field, Operator::Eq, value, false, ptr)?.into());
                 return Ok(());
             }
@@ -659,7 +664,7 @@ impl Decoder<'_> {
             let op = Operator::from_name(name)
                 .ok_or_else(|| crate::error::unknown_operator(name).with_pointer(ptr.as_str()))?;
             self.count(ptr)?;
-            let value = operand(val, ptr)?;
+            let value = operand(val, ptr, self.limits)?;
             out.push(self.checked(field.clone(), op, value, false, ptr)?.into());
             ptr.truncate(len);
         }
@@ -668,7 +673,7 @@ impl Decoder<'_> {
 }
 
 /// A condition's value: a dynamic reference or a literal.
-fn operand(v: &Value, ptr: &str) -> Result<Operand, Error> {
+fn operand(v: &Value, ptr: &str, limits: &Limits) -> Result<Operand, Error> {
     let Value::Object(m) = v else {
         return Ok(Operand::Literal(v.clone()));
     };
@@ -692,7 +697,7 @@ fn operand(v: &Value, ptr: &str) -> Result<Operand, Error> {
     })?;
     let mut p = ptr.to_owned();
     push_key(&mut p, "field");
-    Ok(Operand::Dynamic(path(field, &p)?))
+    Ok(Operand::Dynamic(path(field, &p, limits)?))
 }
 
 enum JsonPiece<'a> {

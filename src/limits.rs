@@ -11,6 +11,7 @@
 /// | `max_nodes` | 10,000 | groups and conditions, the root included |
 /// | `max_list_len` | 10,000 | items of an `in`/`nin` list |
 /// | `max_regex_bytes` | 1 MiB | compiled size of a `regex` pattern |
+/// | `max_string_bytes` | 64 KiB | one string in a value, or one field path |
 ///
 /// `max_depth` is capped at [`Limits::DEPTH_CAP`] (128): the DSL parser
 /// recurses once per nesting level, and the cap keeps that within a small,
@@ -32,6 +33,9 @@ pub struct Limits {
     pub max_list_len: usize,
     /// Largest compiled regex, in bytes (the `regex` crate's size limit).
     pub max_regex_bytes: usize,
+    /// Longest string in a value (list items and object members included),
+    /// and longest field path, in bytes.
+    pub max_string_bytes: usize,
 }
 
 impl Limits {
@@ -42,6 +46,7 @@ impl Limits {
         max_nodes: 10_000,
         max_list_len: 10_000,
         max_regex_bytes: 1 << 20,
+        max_string_bytes: 64 << 10,
     };
 }
 

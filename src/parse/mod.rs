@@ -434,6 +434,8 @@ impl Parser<'_, '_> {
             .with_span(span, keyword_hint(tok, "a field")));
         }
         let field = self.lx.field_path()?;
+        crate::check::check_path(field.as_str(), self.limits)
+            .map_err(|e| e.with_span(Span::new(start, self.lx.pos()), "this field"))?;
         self.predicate(field, start)
     }
 
@@ -658,7 +660,11 @@ impl Parser<'_, '_> {
         }
         let v = if self.lx.rest().starts_with('$') {
             self.lx.advance(1);
-            Operand::Dynamic(self.lx.path(true)?)
+            let start = self.lx.pos();
+            let path = self.lx.path(true)?;
+            crate::check::check_path(path.as_str(), self.limits)
+                .map_err(|e| e.with_span(Span::new(start, self.lx.pos()), "this name"))?;
+            Operand::Dynamic(path)
         } else {
             Operand::Literal(self.literal(true)?)
         };

@@ -34,6 +34,14 @@ fn examples() -> Vec<(ErrorCode, &'static str, Limits)> {
                 ..d
             },
         ),
+        (
+            StringTooLong,
+            "name = \"a very long name\"",
+            Limits {
+                max_string_bytes: 8,
+                ..d
+            },
+        ),
         (UnexpectedToken, "a = 1)", d),
         (ExpectedCondition, "a = 1 and or b = 2", d),
         (ExpectedValue, "age >= and x = 1", d),
@@ -111,4 +119,49 @@ fn codes_are_unique_and_well_formed() {
         );
         assert!(seen.insert(s), "{s} twice");
     }
+}
+
+/// `docs/errors.md` is the catalogue of these examples; it must match what
+/// the code renders. `SIFTQL_BLESS=1 cargo test errors_doc` rewrites it.
+#[test]
+fn errors_doc_is_in_step() {
+    let mut doc = String::from(
+        "# Error codes\n\nEvery siftql error has a stable code, a message, and where it happened (a byte span\n\
+         in DSL or JSON text, a JSON pointer for the wire format). This catalogue is generated\n\
+         from `tests/it/diagnostics.rs` and checked by `errors_doc_is_in_step`.\n\n\
+         | code | meaning |\n|---|---|\n",
+    );
+    for c in ErrorCode::ALL {
+        doc.push_str(&format!(
+            "| [{c}](#{}) | {} |\n",
+            c.as_str().to_lowercase(),
+            c.description()
+        ));
+    }
+    doc.push_str("\nE0001 comes from byte input (the CLI reading standard input or a file):\n\n```text\n$ printf 'name = \"caf\\xe9\"' | siftql parse\nerror[E0001]: input is not UTF-8 (byte 11)\n```\n");
+    for (code, input, limits) in examples() {
+        let err = match Filter::parse_any(input, &limits) {
+            Err(e) => e,
+            Ok(f) => siftql::eval::Predicate::new(&f).expect_err(input),
+        };
+        let limit_note = if limits == Limits::default() {
+            String::new()
+        } else {
+            format!("\nWith {limits:?}.\n")
+        };
+        doc.push_str(&format!(
+            "\n## {code}\n\n{}\n{limit_note}\n```text\n{input}\n```\n\n```text\n{}\n```\n",
+            code.description(),
+            err.render(input)
+        ));
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md");
+    if std::env::var_os("SIFTQL_BLESS").is_some() {
+        std::fs::write(path, &doc).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        on_disk == doc,
+        "docs/errors.md is out of date: run SIFTQL_BLESS=1 cargo test errors_doc"
+    );
 }

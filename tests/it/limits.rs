@@ -207,8 +207,24 @@ fn every_limit_is_an_error_naming_it() {
         max_nodes: 3,
         max_list_len: 2,
         max_regex_bytes: 1000,
+        max_string_bytes: 8,
     };
-    let cases: [(&str, ErrorCode, &str); 8] = [
+    let cases: [(&str, ErrorCode, &str); 11] = [
+        (
+            "a = \"123456789\"",
+            ErrorCode::StringTooLong,
+            "max_string_bytes",
+        ),
+        (
+            "a in [\"123456789\"]",
+            ErrorCode::StringTooLong,
+            "max_string_bytes",
+        ),
+        (
+            "abcdefghi = 1",
+            ErrorCode::StringTooLong,
+            "max_string_bytes",
+        ),
         (
             "a = 1 and b = 2",
             ErrorCode::InputTooLarge,
@@ -255,6 +271,11 @@ fn every_limit_is_an_error_naming_it() {
         (r#"{"AND": [{"AND": [{"AND": []}]}]}"#, ErrorCode::TooDeep),
         (r#"{"a": {"in": [1, 2, 3]}}"#, ErrorCode::ListTooLong),
         (r#"{"a": {"regex": "\\w{99}"}}"#, ErrorCode::RegexTooLarge),
+        (
+            r#"{"a": {"x": {"123456789": 1}}}"#,
+            ErrorCode::StringTooLong,
+        ),
+        (r#"{"abcdefghi": 1}"#, ErrorCode::StringTooLong),
     ] {
         assert_eq!(
             Filter::from_json_str_with(json, &json_limits)

@@ -7,6 +7,7 @@ mod eval_props;
 mod fixtures;
 mod fuzz_corpus;
 mod gen;
+mod hostile;
 mod json;
 mod limits;
 mod roundtrip;
