@@ -102,6 +102,16 @@ codes! {
     InvalidDynamic = "E0305",
     /// A dynamic value with no binding when the filter is compiled.
     UnboundDynamic = "E0306",
+    /// SQL: a field the (closed) schema does not have.
+    UnknownField = "E0401",
+    /// SQL: something the dialect cannot express (see the capability table).
+    Unsupported = "E0402",
+    /// SQL: a schema file that is not a valid schema.
+    InvalidSchema = "E0403",
+    /// SQL: a record that does not fit the schema's column types.
+    InvalidRecord = "E0404",
+    /// A database refused or failed a statement.
+    Database = "E0501",
 }
 
 impl fmt::Display for ErrorCode {

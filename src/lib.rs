@@ -33,6 +33,8 @@ pub mod fuzz;
 pub mod json;
 mod limits;
 pub mod parse;
+#[cfg(feature = "sql")]
+pub mod sql;
 
 pub use ast::{
     Condition, FieldPath, Filter, Fold, Group, GroupParts, ListKind, Node, NodeRef, Operand,

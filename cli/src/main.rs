@@ -3,6 +3,7 @@
 //! Exit status: 0 success, 2 a bad filter or bad input (diagnostics on
 //! stderr), 1 any other failure.
 
+mod db;
 mod filter;
 
 use std::io::{self, Read, Write};
@@ -45,6 +46,12 @@ enum Command {
     /// Records in (JSON Lines, a JSON array, or a List Clusters response),
     /// matching records out, each exactly as its input line.
     Filter(filter::Args),
+    /// Compile a filter to SQL: the statement on one line, then the bound values as a JSON array.
+    Sql(db::SqlArgs),
+    /// Load JSON Lines cluster records into table `clusters` (created if missing; upsert by `cluster_id`).
+    Load(db::LoadArgs),
+    /// Run a filter on the database; matching records as JSON Lines, exactly as loaded.
+    Query(db::QueryArgs),
 }
 
 /// Why the command failed: a bad filter (exit 2), bad input (exit 2), or
@@ -135,6 +142,18 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Filter(args) => {
             drop(out);
             return filter::run(args);
+        }
+        Command::Sql(args) => {
+            drop(out);
+            return db::sql(args);
+        }
+        Command::Load(args) => {
+            drop(out);
+            return db::load(args);
+        }
+        Command::Query(args) => {
+            drop(out);
+            return db::query(args);
         }
     }
     out.flush()?;

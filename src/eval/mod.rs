@@ -20,6 +20,7 @@
 mod ops;
 mod record;
 
+pub(crate) use ops::{instant, lower};
 pub use record::{lookup_json, ClusterRecord, Field, Found, Leaf, RawBuffer, RawRecord, Record};
 
 use std::sync::atomic::AtomicU64;
@@ -156,7 +157,7 @@ struct Compiler<'b, 'l> {
     limits: &'l Limits,
 }
 
-fn binding<'b>(bindings: &'b Bindings, name: &str) -> Option<&'b Value> {
+pub(crate) fn binding<'b>(bindings: &'b Bindings, name: &str) -> Option<&'b Value> {
     if let Some(v) = bindings.get(name) {
         return Some(v);
     }

@@ -7,12 +7,14 @@ use siftql::eval::{Bindings, ClusterRecord, Predicate, RawRecord};
 use siftql::{ErrorCode, Filter};
 
 /// Evaluates `filter` on each record, over every representation, and
-/// compares with the expected answer.
+/// compares with the expected answer; where the SQL backend compiles the
+/// filter, SQLite must give the same answer too.
 #[track_caller]
 fn check(filter: &str, cases: &[(Value, bool)]) {
     let f = Filter::parse_any(filter, &Default::default())
         .unwrap_or_else(|e| panic!("{}", e.render(filter)));
     let p = Predicate::new(&f).unwrap_or_else(|e| panic!("{}", e.render(filter)));
+    crate::sql::check_sqlite(&f, cases);
     for (record, want) in cases {
         assert_eq!(p.matches(record), *want, "Value: {filter} on {record}");
         let text = record.to_string();

@@ -350,3 +350,48 @@ pub fn vocab_filter() -> impl Strategy<Value = Filter> {
     });
     group_of(node).prop_map(Filter::from)
 }
+
+/// Conditions the SQL backend compiles on every JSON path (no `phrase`,
+/// `words`, geo, or array/object values).
+pub fn sql_condition() -> impl Strategy<Value = Condition> {
+    use Operator::*;
+    vocab_condition_of(vec![
+        Eq, Ne, Gt, Lt, Gte, Lte, In, Nin, Contains, StartsWith, EndsWith, Regex, Exists, IsNull,
+        Text,
+    ])
+    .prop_map(|mut c| {
+        if let Operand::Literal(Value::Array(items)) = &c.value {
+            if !matches!(c.operator, In | Nin) {
+                c.value = Operand::Literal(items.first().cloned().unwrap_or(Value::Null));
+            }
+        }
+        c
+    })
+}
+
+/// Filters of [`sql_condition`]s: mostly small and shallow, so that they
+/// match some records and not others.
+pub fn sql_filter() -> impl Strategy<Value = Filter> {
+    fn small(node: impl Strategy<Value = Node> + Clone) -> impl Strategy<Value = Group> {
+        let some = |n: std::ops::Range<usize>, node| prop::collection::vec(node, n).prop_map(Some);
+        (
+            prop_oneof![1 => Just(None), 3 => some(1..3, node.clone())],
+            prop_oneof![3 => Just(None), 1 => some(1..3, node.clone())],
+            prop_oneof![3 => Just(None), 1 => some(1..2, node)],
+            prop::bool::weighted(0.15),
+        )
+            .prop_map(|(and, or, not, cs)| {
+                let mut g = Group::default();
+                g.and = and;
+                g.or = or;
+                g.not = not;
+                g.case_sensitive = cs;
+                g
+            })
+    }
+    let leaf = sql_condition().prop_map(Node::from);
+    let node = leaf.prop_recursive(2, 6, 3, |inner| {
+        prop_oneof![3 => sql_condition().prop_map(Node::from), 1 => small(inner).prop_map(Node::from)]
+    });
+    small(node).prop_map(Filter::from)
+}

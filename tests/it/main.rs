@@ -11,4 +11,5 @@ mod hostile;
 mod json;
 mod limits;
 mod roundtrip;
+mod sql;
 mod syntax;

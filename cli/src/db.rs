@@ -1,0 +1,198 @@
+//! `siftql sql`, `siftql load` and `siftql query`.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+
+use siftql::eval::Bindings;
+use siftql::sql::{build, compile, sqlite, to_inline, Dialect, Schema};
+use siftql::{Error, ErrorCode, Filter, Limits};
+
+use crate::Failure;
+
+#[derive(clap::Args)]
+pub struct SqlArgs {
+    /// The dialect: postgres, mysql (also MariaDB) or sqlite.
+    #[arg(long)]
+    dialect: String,
+    /// A schema file (JSON); the default is the cluster-record schema.
+    #[arg(long)]
+    schema: Option<String>,
+    /// Inline the values into the SQL (escaped by sea-query) instead of binding them.
+    #[arg(long)]
+    inline: bool,
+    /// A value for a dynamic operand: `--bind inputs.q='"text"'` (JSON).
+    #[arg(long = "bind", value_name = "NAME=JSON")]
+    binds: Vec<String>,
+    /// The filter (DSL, or JSON when it starts with `{`).
+    expr: String,
+}
+
+#[derive(clap::Args)]
+pub struct LoadArgs {
+    /// The database: `sqlite:PATH` (default `sqlite:siftql.db`).
+    #[arg(long, default_value = "sqlite:siftql.db")]
+    db: String,
+    /// JSON Lines files of cluster records; `-` or none reads standard input.
+    files: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct QueryArgs {
+    /// The database: `sqlite:PATH` (default `sqlite:siftql.db`).
+    #[arg(long, default_value = "sqlite:siftql.db")]
+    db: String,
+    /// A value for a dynamic operand: `--bind inputs.q='"text"'` (JSON).
+    #[arg(long = "bind", value_name = "NAME=JSON")]
+    binds: Vec<String>,
+    /// The filter (DSL, or JSON when it starts with `{`).
+    expr: String,
+}
+
+pub fn bindings(binds: &[String]) -> Result<Bindings, Failure> {
+    let mut bindings = Bindings::new();
+    for bind in binds {
+        let (name, json) = bind
+            .split_once('=')
+            .ok_or_else(|| Failure::BadInput(format!("--bind {bind}: expected NAME=JSON")))?;
+        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+            Failure::BadInput(format!(
+                "--bind {name}: the value is not JSON ({e}); quote strings: {name}='\"text\"'"
+            ))
+        })?;
+        bindings.insert(name.to_owned(), value);
+    }
+    Ok(bindings)
+}
+
+fn filter(expr: &str) -> Result<Filter, Failure> {
+    Filter::parse_any(expr, &Limits::default()).map_err(|e| Failure::Bad(e, expr.to_owned()))
+}
+
+fn io_failure(e: io::Error) -> Failure {
+    Failure::Other(e.to_string())
+}
+
+fn sql_json(v: &sea_query::Value) -> serde_json::Value {
+    use sea_query::Value as V;
+    match v {
+        V::Bool(Some(b)) => (*b).into(),
+        V::BigInt(Some(i)) => (*i).into(),
+        V::Int(Some(i)) => (*i).into(),
+        V::Double(Some(f)) => {
+            serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+        }
+        V::String(Some(s)) => s.as_str().into(),
+        _ => serde_json::Value::Null,
+    }
+}
+
+pub fn sql(args: SqlArgs) -> Result<(), Failure> {
+    let dialect: Dialect = args
+        .dialect
+        .parse()
+        .map_err(|e: Error| Failure::BadInput(e.message().to_owned()))?;
+    let schema = match &args.schema {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Other(format!("{path}: {e}")))?;
+            Schema::from_json_str(&text).map_err(|e| Failure::Bad(e, text))?
+        }
+        None => Schema::clusters(),
+    };
+    let f = filter(&args.expr)?;
+    let compiled = compile(&f, &schema, dialect, &bindings(&args.binds)?)
+        .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
+    let select = compiled.select();
+    let mut out = io::stdout().lock();
+    if args.inline {
+        writeln!(out, "{}", to_inline(&select, dialect)).map_err(io_failure)?;
+        writeln!(out, "[]").map_err(io_failure)?;
+    } else {
+        let (sql, values) = build(&select, dialect);
+        let values: Vec<_> = values.0.iter().map(sql_json).collect();
+        writeln!(out, "{sql}").map_err(io_failure)?;
+        writeln!(out, "{}", serde_json::Value::Array(values)).map_err(io_failure)?;
+    }
+    Ok(())
+}
+
+/// The SQLite path of a `--db` URL; other databases are not wired yet.
+fn sqlite_path(db: &str) -> Result<&str, Failure> {
+    if let Some(path) = db.strip_prefix("sqlite:") {
+        return Ok(path.trim_start_matches("//"));
+    }
+    if db.starts_with("postgres://")
+        || db.starts_with("postgresql://")
+        || db.starts_with("mysql://")
+    {
+        return Err(Failure::Other(format!(
+            "{db}: only sqlite: databases are supported by this build so far"
+        )));
+    }
+    Err(Failure::BadInput(format!(
+        "--db {db}: expected sqlite:PATH, postgres://… or mysql://…"
+    )))
+}
+
+fn db_failure(e: Error) -> Failure {
+    Failure::Other(e.message().to_owned())
+}
+
+pub fn load(args: LoadArgs) -> Result<(), Failure> {
+    let conn = sqlite::open(sqlite_path(&args.db)?).map_err(db_failure)?;
+    let schema = Schema::clusters();
+    conn.execute_batch("BEGIN")
+        .map_err(|e| db_failure(sqlite::db_error(e)))?;
+    let mut loader = sqlite::Loader::new(&conn, &schema).map_err(db_failure)?;
+    let files = if args.files.is_empty() {
+        vec!["-".to_owned()]
+    } else {
+        args.files
+    };
+    let mut count = 0u64;
+    for name in &files {
+        let reader: Box<dyn BufRead> = if name == "-" {
+            Box::new(BufReader::new(io::stdin().lock()))
+        } else {
+            Box::new(BufReader::new(
+                File::open(name).map_err(|e| Failure::Other(format!("{name}: {e}")))?,
+            ))
+        };
+        for (i, line) in reader.lines().enumerate() {
+            let line =
+                line.map_err(|e| Failure::BadInput(format!("{name}: line {}: {e}", i + 1)))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            loader
+                .load(line.trim_end_matches('\r'))
+                .map_err(|e| match e.code() {
+                    ErrorCode::InvalidRecord => {
+                        Failure::BadInput(format!("{name}: line {}: {}", i + 1, e.message()))
+                    }
+                    _ => db_failure(e),
+                })?;
+            count += 1;
+        }
+    }
+    drop(loader);
+    conn.execute_batch("COMMIT")
+        .map_err(|e| db_failure(sqlite::db_error(e)))?;
+    eprintln!("loaded {count} record(s) into {}", schema.table);
+    Ok(())
+}
+
+pub fn query(args: QueryArgs) -> Result<(), Failure> {
+    let conn = sqlite::open(sqlite_path(&args.db)?).map_err(db_failure)?;
+    let schema = Schema::clusters();
+    sqlite::create_table(&conn, &schema).map_err(db_failure)?;
+    let f = filter(&args.expr)?;
+    let compiled = compile(&f, &schema, Dialect::Sqlite, &bindings(&args.binds)?)
+        .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    sqlite::query(&conn, &compiled, |doc| {
+        writeln!(out, "{doc}").map_err(|e| Error::new(ErrorCode::Database, e.to_string()))
+    })
+    .map_err(db_failure)?;
+    out.flush().map_err(io_failure)
+}

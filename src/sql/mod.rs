@@ -1,0 +1,357 @@
+//! Compiling filters to SQL with sea-query, for PostgreSQL, MySQL/MariaDB and
+//! SQLite — values always bound.
+//!
+//! [`compile`] turns a filter into a sea-query [`Condition`] to embed in your
+//! own statements, and [`Compiled::select`] into a whole `SELECT` of the
+//! schema's document column. The SQL means what the evaluator means
+//! (`docs/semantics.md`): every condition compiles to a two-valued SQL
+//! expression (never `NULL`), so `NOT`, `ne` and `nin` are null-safe and
+//! match missing fields.
+//!
+//! What a dialect cannot express is an error from [`capability`], never SQL
+//! that means something else. The table is in the README and checked by a
+//! test against this code.
+//!
+//! ```
+//! use siftql::sql::{compile, Dialect, Schema};
+//!
+//! let f = r#"status = "completed" and num_clusters >= 5"#.parse()?;
+//! let c = compile(&f, &Schema::clusters(), Dialect::Sqlite, &Default::default())?;
+//! let (sql, values) = c.build();
+//! assert!(sql.starts_with(r#"SELECT "doc" FROM "clusters" WHERE"#));
+//! assert_eq!(values.0.len(), 2);
+//! # Ok::<(), siftql::Error>(())
+//! ```
+
+mod schema;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+pub use schema::{Column, ColumnType, Schema};
+
+use std::fmt;
+use std::str::FromStr;
+
+use sea_query::{Alias, Condition, Expr, Query, SelectStatement, Value as SqlValue, Values};
+use serde_json::Value;
+
+use crate::ast::{Condition as Cond, Filter, Fold, Group, GroupParts, Operand, Operator, Scope};
+use crate::check::check_operand;
+use crate::error::{Error, ErrorCode};
+use crate::eval::Bindings;
+use crate::Limits;
+use schema::Place;
+
+/// An SQL dialect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// PostgreSQL (15+).
+    Postgres,
+    /// MySQL 8 / MariaDB 10.6+.
+    MySql,
+    /// SQLite 3.38+ with siftql's functions registered.
+    Sqlite,
+}
+
+impl Dialect {
+    /// Every dialect.
+    pub const ALL: [Dialect; 3] = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::MySql => "mysql",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Dialect {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Dialect, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" | "pg" => Ok(Dialect::Postgres),
+            "mysql" | "mariadb" => Ok(Dialect::MySql),
+            "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
+            _ => Err(
+                Error::new(ErrorCode::Unsupported, format!("unknown dialect `{s}`"))
+                    .with_help("dialects: postgres, mysql, sqlite"),
+            ),
+        }
+    }
+}
+
+/// Something a dialect cannot express (see [`capability`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gap {
+    /// The operator is not compiled for values inside JSON columns.
+    JsonOperator(Operator),
+    /// Fields inside JSON are not compiled for this dialect yet.
+    Json,
+    /// `eq`/`ne`/`in`/`nin`/`contains` with an array or object value, or an
+    /// integer beyond the signed 64-bit range.
+    StructuredValue,
+    /// The operator is not compiled at all.
+    Operator(Operator),
+}
+
+/// Whether `dialect` compiles `op` on a typed column (`json = false`) or
+/// inside a JSON column (`json = true`); `Err` says what is missing. This is
+/// the capability table of the README, and the compiler consults it.
+pub fn capability(dialect: Dialect, op: Operator, json: bool) -> Result<(), Gap> {
+    use Operator::*;
+    match op {
+        Phrase | Words | GeoRadius | GeoBoundingBox | GeoPolygon => Err(Gap::Operator(op)),
+        _ if json && dialect != Dialect::Sqlite => Err(Gap::Json),
+        _ => Ok(()),
+    }
+}
+
+fn gap_error(dialect: Dialect, gap: Gap) -> Error {
+    let what = match gap {
+        Gap::Operator(op) => format!("operator `{op}` has no SQL translation yet; filter in memory (`siftql filter`)"),
+        Gap::JsonOperator(op) => format!("operator `{op}` is not compiled for fields inside JSON on {dialect}"),
+        Gap::Json => format!("fields inside JSON columns are not compiled for {dialect} yet"),
+        Gap::StructuredValue => {
+            "comparing with an array or object value, or an integer beyond 64 bits, has no SQL translation yet".to_owned()
+        }
+    };
+    Error::new(
+        ErrorCode::Unsupported,
+        format!("{what} (dialect {dialect})"),
+    )
+    .with_help("see the capability table in the README")
+}
+
+/// A compiled filter: a condition over the schema's table.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    condition: Condition,
+    table: String,
+    document: Option<String>,
+    dialect: Dialect,
+}
+
+impl Compiled {
+    /// The condition, to embed in your own statement (`.cond_where(…)`).
+    pub fn condition(&self) -> Condition {
+        self.condition.clone()
+    }
+
+    /// `SELECT <document column> FROM <table> WHERE <condition>`, or
+    /// `SELECT *` when the schema has no document column.
+    pub fn select(&self) -> SelectStatement {
+        let mut q = Query::select();
+        match &self.document {
+            Some(doc) => q.column(Alias::new(doc)),
+            None => q.column(sea_query::Asterisk),
+        };
+        q.from(Alias::new(&self.table))
+            .cond_where(self.condition.clone())
+            .to_owned()
+    }
+
+    /// The dialect it was compiled for.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+}
+
+/// SQL with placeholders for `dialect`, and the values to bind.
+pub fn build(statement: &SelectStatement, dialect: Dialect) -> (String, Values) {
+    match dialect {
+        Dialect::Postgres => statement.build(sea_query::PostgresQueryBuilder),
+        Dialect::MySql => statement.build(sea_query::MysqlQueryBuilder),
+        Dialect::Sqlite => statement.build(sea_query::SqliteQueryBuilder),
+    }
+}
+
+/// SQL with the values inlined (escaped by sea-query): for reading, not for
+/// running user input.
+pub fn to_inline(statement: &SelectStatement, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Postgres => statement.to_string(sea_query::PostgresQueryBuilder),
+        Dialect::MySql => statement.to_string(sea_query::MysqlQueryBuilder),
+        Dialect::Sqlite => statement.to_string(sea_query::SqliteQueryBuilder),
+    }
+}
+
+impl Compiled {
+    /// The whole `SELECT` for the dialect it was compiled for: SQL with
+    /// placeholders and the values to bind.
+    pub fn build(&self) -> (String, Values) {
+        build(&self.select(), self.dialect)
+    }
+}
+
+/// Compiles `filter` for `dialect` over `schema`, binding dynamic values.
+pub fn compile(
+    filter: &Filter,
+    schema: &Schema,
+    dialect: Dialect,
+    bindings: &Bindings,
+) -> Result<Compiled, Error> {
+    if filter.depth() > Limits::DEPTH_CAP {
+        return Err(Error::new(
+            ErrorCode::TooDeep,
+            format!(
+                "filter nests deeper than {} groups, the most the SQL compiler takes",
+                Limits::DEPTH_CAP
+            ),
+        ));
+    }
+    let condition = filter.fold(&mut Compiler {
+        schema,
+        dialect,
+        bindings,
+        limits: &Limits::default(),
+    })?;
+    Ok(Compiled {
+        condition,
+        table: schema.table.clone(),
+        document: schema.document.clone(),
+        dialect,
+    })
+}
+
+struct Compiler<'a> {
+    schema: &'a Schema,
+    dialect: Dialect,
+    bindings: &'a Bindings,
+    limits: &'a Limits,
+}
+
+fn always(b: bool) -> Condition {
+    if b {
+        Condition::all()
+    } else {
+        Condition::any()
+    }
+}
+
+impl Fold for Compiler<'_> {
+    type Output = Condition;
+    type Error = Error;
+
+    fn condition(&mut self, c: &Cond, scope: Scope) -> Result<Condition, Error> {
+        let value = match &c.value {
+            Operand::Literal(v) => v.clone(),
+            Operand::Dynamic(name) => {
+                let v = crate::eval::binding(self.bindings, name.as_str()).ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::UnboundDynamic,
+                        format!("no value bound for `${}`", name.as_str()),
+                    )
+                    .with_span(c.span, "dynamic value used here")
+                })?;
+                check_operand(c.operator, &Operand::Literal(v.clone()), self.limits)
+                    .map_err(|p| p.into_error().with_span(c.span, "bound value"))?;
+                v.clone()
+            }
+        };
+        let place = self
+            .schema
+            .place(&c.field)
+            .map_err(|e| e.with_span(c.span, "this field"))?;
+        let json = matches!(place, Place::Json { .. });
+        capability(self.dialect, c.operator, json)
+            .map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))?;
+        let ci = !scope.case_sensitive;
+        let cond = match place {
+            Place::Column(col) => typed::condition(self.dialect, self.schema, col, c, &value, ci),
+            Place::Json { column, path } => {
+                json::condition(self.dialect, column, &path, c.operator, &value, ci)
+            }
+        };
+        cond.map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))
+    }
+
+    fn group(
+        &mut self,
+        _: &Group,
+        parts: GroupParts<Condition>,
+        _: Scope,
+    ) -> Result<Condition, Error> {
+        let mut all = Condition::all();
+        if let Some(and) = parts.and {
+            for c in and {
+                all = all.add(c);
+            }
+        }
+        if let Some(or) = parts.or {
+            all = all.add(or.into_iter().fold(Condition::any(), Condition::add));
+        }
+        if let Some(not) = parts.not {
+            if !not.is_empty() {
+                all = all.add(not.into_iter().fold(Condition::any(), Condition::add).not());
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// A custom SQL fragment: `?` marks each expression, in order (rewritten to
+/// `$n` for PostgreSQL).
+fn frag(dialect: Dialect, template: &str, exprs: Vec<Expr>) -> Expr {
+    if dialect != Dialect::Postgres {
+        return Expr::cust_with_exprs(template.to_owned(), exprs);
+    }
+    let mut out = String::with_capacity(template.len() + 8);
+    let mut n = 0;
+    for ch in template.chars() {
+        if ch == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(ch);
+        }
+    }
+    Expr::cust_with_exprs(out, exprs)
+}
+
+fn sql_value(v: &Value) -> Option<SqlValue> {
+    Some(match v {
+        Value::Bool(b) => SqlValue::Bool(Some(*b)),
+        // An integer beyond i64 would compare as a rounded float.
+        Value::Number(n) if n.is_u64() && !n.is_i64() => return None,
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => SqlValue::BigInt(Some(i)),
+            (None, Some(f)) => SqlValue::Double(Some(f)),
+            _ => return None,
+        },
+        Value::String(s) => SqlValue::String(Some(s.clone())),
+        _ => return None,
+    })
+}
+
+fn text(s: impl Into<String>) -> Expr {
+    Expr::val(SqlValue::String(Some(s.into())))
+}
+
+/// LIKE pattern for `prefix%`, `%suffix`, `%infix%` with `\` as the escape.
+fn like_pattern(s: &str, start: bool, end: bool) -> String {
+    let mut p = String::with_capacity(s.len() + 2);
+    if !start {
+        p.push('%');
+    }
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    if !end {
+        p.push('%');
+    }
+    p
+}
+
+mod json;
+mod typed;

@@ -1,0 +1,312 @@
+//! Running compiled filters on SQLite (rusqlite, bundled).
+//!
+//! SQLite lacks some of what the SQL needs; [`register`] adds it to a
+//! connection (do the same on your own connections before running SQL that
+//! siftql compiled):
+//!
+//! | function | meaning |
+//! |---|---|
+//! | `siftql_lower(text)` | Unicode lowercase, character by character |
+//! | `siftql_instant(text)` | an RFC 3339 date-time or date as nanoseconds since the epoch, else `NULL` |
+//! | `regexp(pattern, text)` | Rust `regex` search (the `REGEXP` operator) |
+//! | `siftql_leaves(json, path, mode)` | the values at a path, walked as the evaluator walks it (see `sql::json`) |
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::{params_from_iter, Connection};
+use sea_query::Value as SqlValue;
+use serde_json::Value;
+
+use super::{build, Column, ColumnType, Compiled, Dialect, Schema};
+use crate::error::{Error, ErrorCode};
+use crate::eval::{instant, lookup_json, lower, Leaf};
+
+/// Opens (or creates) a database file with siftql's functions registered.
+pub fn open(path: &str) -> Result<Connection, Error> {
+    let conn = Connection::open(path).map_err(db_error)?;
+    register(&conn).map_err(db_error)?;
+    Ok(conn)
+}
+
+/// A database error as a siftql error (exit status 1 on the command line).
+pub fn db_error(e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorCode::Database, format!("database error: {e}"))
+}
+
+/// Registers `siftql_lower`, `siftql_instant`, `regexp` and `siftql_leaves`.
+pub fn register(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("siftql_lower", 1, flags, |ctx| {
+        Ok(ctx.get::<Option<String>>(0)?.map(|s| lower(&s)))
+    })?;
+    conn.create_scalar_function("siftql_instant", 1, flags, |ctx| {
+        Ok(ctx
+            .get::<Option<String>>(0)?
+            .and_then(|s| instant(&s))
+            .and_then(|n| i64::try_from(n).ok()))
+    })?;
+    conn.create_scalar_function("regexp", 2, flags, |ctx| {
+        let re = ctx.get_or_create_aux(
+            0,
+            |v| -> Result<regex::Regex, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(regex::Regex::new(v.as_str()?)?)
+            },
+        )?;
+        Ok(ctx
+            .get::<Option<String>>(1)?
+            .is_some_and(|s| re.is_match(&s)))
+    })?;
+    conn.create_scalar_function("siftql_leaves", 3, flags, |ctx| {
+        let Some(doc) = ctx.get::<Option<String>>(0)? else {
+            return Ok(None);
+        };
+        let path: Vec<String> = serde_json::from_str(&ctx.get::<String>(1)?)
+            .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+        let mode: i64 = ctx.get(2)?;
+        let doc: Value = serde_json::from_str(&doc)
+            .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+        Ok(Some(leaves(&doc, &path, mode).to_string()))
+    })?;
+    Ok(())
+}
+
+/// The values at `path` in `doc` as a JSON array (`mode` as in `sql::json`).
+fn leaves(doc: &Value, path: &[String], mode: i64) -> Value {
+    let path: Vec<Box<str>> = path.iter().map(|s| Box::from(s.as_str())).collect();
+    let mut out = Vec::new();
+    let mut push = |leaf: Leaf<'_>| {
+        let v = match leaf {
+            Leaf::Json(v) => v.clone(),
+            Leaf::Null => Value::Null,
+            Leaf::Bool(b) => Value::Bool(b),
+            Leaf::I64(i) => i.into(),
+            Leaf::U64(u) => u.into(),
+            Leaf::F64(f) => f.into(),
+            Leaf::Str(s) => s.into(),
+            Leaf::Strs(s) => s.into(),
+        };
+        match (mode, v) {
+            (0, v) => out.push(v),
+            (_, Value::Array(items)) => out.extend(items),
+            (1, v) => out.push(v),
+            _ => {}
+        }
+        false
+    };
+    if path.is_empty() {
+        push(Leaf::Json(doc));
+    } else {
+        lookup_json(doc, &path, &mut push);
+    }
+    Value::Array(out)
+}
+
+fn sql_type(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Text | ColumnType::Timestamp | ColumnType::Json => "TEXT",
+        ColumnType::Integer | ColumnType::Bool => "INTEGER",
+        ColumnType::Float => "REAL",
+    }
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The key column of a schema used for upserts: `cluster_id` when present.
+fn key_column(schema: &Schema) -> Option<&Column> {
+    schema.columns.iter().find(|c| c.field == "cluster_id")
+}
+
+/// Creates the schema's table if it is missing.
+pub fn create_table(conn: &Connection, schema: &Schema) -> Result<(), Error> {
+    let mut cols = Vec::new();
+    if let Some(doc) = &schema.document {
+        cols.push(format!("{} TEXT NOT NULL", quote(doc)));
+    }
+    for c in &schema.columns {
+        let key = if key_column(schema).is_some_and(|k| k.column == c.column) {
+            " PRIMARY KEY"
+        } else {
+            ""
+        };
+        cols.push(format!("{} {}{key}", quote(&c.column), sql_type(c.ty)));
+    }
+    let sql = format!(
+        "CREATE TABLE IF NOT EXISTS {} ({})",
+        quote(&schema.table),
+        cols.join(", ")
+    );
+    conn.execute(&sql, []).map_err(db_error)?;
+    Ok(())
+}
+
+/// A record's value for one column, checked against the column type.
+fn column_value(
+    c: &Column,
+    record: &serde_json::Map<String, Value>,
+) -> Result<rusqlite::types::Value, String> {
+    use rusqlite::types::Value as V;
+    let v = match c.field.split_once('.') {
+        None => record.get(&c.field),
+        Some(_) => {
+            let path: Vec<Box<str>> = c.field.split('.').map(Box::from).collect();
+            let mut found = None;
+            let doc = Value::Object(record.clone());
+            lookup_json(&doc, &path, &mut |leaf: Leaf<'_>| {
+                if let Leaf::Json(v) = leaf {
+                    found = Some(v.clone());
+                }
+                true
+            });
+            return column_value(
+                &Column {
+                    field: "_".to_owned(),
+                    ..c.clone()
+                },
+                &found
+                    .map(|v| [("_".to_owned(), v)].into_iter().collect())
+                    .unwrap_or_default(),
+            );
+        }
+    };
+    let wrong = |v: &Value| {
+        let what = match c.ty {
+            ColumnType::Timestamp => "an RFC 3339 date-time or date",
+            ColumnType::Integer => "an integer",
+            ColumnType::Float => "a number",
+            ColumnType::Bool => "a boolean",
+            _ => "a string",
+        };
+        Err(format!(
+            "field `{}` must be {what} or null (column type {}), found {v}",
+            c.field,
+            c.ty.name()
+        ))
+    };
+    Ok(match (c.ty, v) {
+        (_, None | Some(Value::Null)) => V::Null,
+        (ColumnType::Json, Some(v)) => V::Text(v.to_string()),
+        (ColumnType::Text, Some(Value::String(s))) => V::Text(s.clone()),
+        (ColumnType::Timestamp, Some(Value::String(s))) if instant(s).is_some() => {
+            V::Text(s.clone())
+        }
+        (ColumnType::Bool, Some(Value::Bool(b))) => V::Integer(i64::from(*b)),
+        (ColumnType::Integer, Some(Value::Number(n))) if n.is_i64() => {
+            V::Integer(n.as_i64().unwrap_or_default())
+        }
+        (ColumnType::Float, Some(Value::Number(n))) => V::Real(n.as_f64().unwrap_or_default()),
+        (_, Some(v)) => return wrong(v),
+    })
+}
+
+/// Inserts or replaces records (by the key column) from JSON text, one
+/// record a call; the record is stored as given in the document column.
+pub struct Loader<'c> {
+    stmt: rusqlite::Statement<'c>,
+    columns: Vec<Column>,
+    has_doc: bool,
+}
+
+impl<'c> Loader<'c> {
+    /// Prepares the upsert for `schema` (creating its table if missing).
+    pub fn new(conn: &'c Connection, schema: &Schema) -> Result<Loader<'c>, Error> {
+        create_table(conn, schema)?;
+        let mut names = Vec::new();
+        if let Some(doc) = &schema.document {
+            names.push(quote(doc));
+        }
+        names.extend(schema.columns.iter().map(|c| quote(&c.column)));
+        let marks = vec!["?"; names.len()].join(", ");
+        let update = match key_column(schema) {
+            Some(k) => format!(
+                " ON CONFLICT({}) DO UPDATE SET {}",
+                quote(&k.column),
+                names
+                    .iter()
+                    .map(|n| format!("{n} = excluded.{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => String::new(),
+        };
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({marks}){update}",
+            quote(&schema.table),
+            names.join(", ")
+        );
+        let stmt = conn.prepare(&sql).map_err(db_error)?;
+        Ok(Loader {
+            stmt,
+            columns: schema.columns.clone(),
+            has_doc: schema.document.is_some(),
+        })
+    }
+
+    /// Loads one record given as JSON text (kept byte for byte).
+    pub fn load(&mut self, text: &str) -> Result<(), Error> {
+        let record: serde_json::Map<String, Value> = serde_json::from_str(text)
+            .map_err(|e| Error::new(ErrorCode::InvalidRecord, format!("not a JSON object: {e}")))?;
+        let mut values = Vec::with_capacity(self.columns.len() + 1);
+        if self.has_doc {
+            values.push(rusqlite::types::Value::Text(text.to_owned()));
+        }
+        for c in &self.columns {
+            values.push(
+                column_value(c, &record).map_err(|m| Error::new(ErrorCode::InvalidRecord, m))?,
+            );
+        }
+        if let Some(k) = key_column_index(&self.columns) {
+            if matches!(
+                values[k + usize::from(self.has_doc)],
+                rusqlite::types::Value::Null
+            ) {
+                return Err(Error::new(
+                    ErrorCode::InvalidRecord,
+                    "record has no `cluster_id` (the key)",
+                ));
+            }
+        }
+        self.stmt
+            .execute(params_from_iter(values))
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+fn key_column_index(columns: &[Column]) -> Option<usize> {
+    columns.iter().position(|c| c.field == "cluster_id")
+}
+
+fn to_sql(v: &SqlValue) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match v {
+        SqlValue::Bool(Some(b)) => V::Integer(i64::from(*b)),
+        SqlValue::BigInt(Some(i)) => V::Integer(*i),
+        SqlValue::Int(Some(i)) => V::Integer(i64::from(*i)),
+        SqlValue::Double(Some(f)) => V::Real(*f),
+        SqlValue::String(Some(s)) => V::Text(s.clone()),
+        _ => V::Null,
+    }
+}
+
+/// Runs a compiled filter's `SELECT` (in load order), calling `row` with
+/// each matching document.
+pub fn query(
+    conn: &Connection,
+    compiled: &Compiled,
+    mut row: impl FnMut(&str) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let select = compiled
+        .select()
+        .order_by(sea_query::Alias::new("rowid"), sea_query::Order::Asc)
+        .to_owned();
+    let (sql, values) = build(&select, Dialect::Sqlite);
+    let mut stmt = conn.prepare(&sql).map_err(db_error)?;
+    let params: Vec<_> = values.0.iter().map(to_sql).collect();
+    let mut rows = stmt.query(params_from_iter(params)).map_err(db_error)?;
+    while let Some(r) = rows.next().map_err(db_error)? {
+        let doc: String = r.get(0).map_err(db_error)?;
+        row(&doc)?;
+    }
+    Ok(())
+}

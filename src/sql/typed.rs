@@ -1,0 +1,257 @@
+//! Conditions on typed columns. A typed column holds a value of its type or
+//! `NULL` (`load` rejects records whose field has another JSON type), so a
+//! literal of another type can never match and compiles to a constant.
+
+use sea_query::{Alias, Condition, Expr, ExprTrait};
+use serde_json::Value;
+
+use super::json;
+use super::{always, frag, like_pattern, sql_value, text, Dialect, Gap, Schema};
+use crate::ast::{Condition as Cond, Operator};
+use crate::eval::{instant, lower};
+use crate::sql::schema::{Column, ColumnType};
+
+fn col(c: &Column) -> Expr {
+    Expr::col(Alias::new(&c.column))
+}
+
+/// `lower(x)` as the dialect spells a Unicode lowercase.
+pub(super) fn lower_expr(d: Dialect, x: Expr) -> Expr {
+    match d {
+        Dialect::Sqlite => frag(d, "siftql_lower(?)", vec![x]),
+        _ => frag(d, "LOWER(?)", vec![x]),
+    }
+}
+
+fn is_texty(ty: ColumnType) -> bool {
+    matches!(ty, ColumnType::Text | ColumnType::Timestamp)
+}
+
+fn is_numeric(ty: ColumnType) -> bool {
+    matches!(ty, ColumnType::Integer | ColumnType::Float)
+}
+
+/// `x <op> lit`, comparing text by code point (case-folded when `ci`).
+fn text_cmp(d: Dialect, x: Expr, op: &str, lit: &str, ci: bool) -> Expr {
+    let (x, lit) = if ci {
+        (lower_expr(d, x), lower(lit))
+    } else {
+        (x, lit.to_owned())
+    };
+    let template = match d {
+        Dialect::Postgres => format!("(? COLLATE \"C\") {op} ?"),
+        Dialect::MySql => format!("CAST(? AS BINARY) {op} CAST(? AS BINARY)"),
+        Dialect::Sqlite => format!("? {op} ?"),
+    };
+    frag(d, &template, vec![x, text(lit)])
+}
+
+/// The equality of one column value with one literal, two-valued.
+fn eq_one(d: Dialect, c: &Column, v: &Value, ci: bool) -> Result<Condition, Gap> {
+    let x = col(c);
+    Ok(match (v, c.ty) {
+        (Value::Null, _) => Condition::all().add(x.is_null()),
+        (Value::String(s), ty) if is_texty(ty) => Condition::all()
+            .add(x.clone().is_not_null())
+            .add(text_cmp(d, x, "=", s, ci)),
+        (Value::Number(_), ty) if is_numeric(ty) => Condition::all()
+            .add(x.clone().is_not_null())
+            .add(x.eq(sql_value(v).ok_or(Gap::StructuredValue)?)),
+        (Value::Bool(b), ColumnType::Bool) => {
+            Condition::all().add(x.clone().is_not_null()).add(x.eq(*b))
+        }
+        _ => always(false),
+    })
+}
+
+/// `x <op> lit` for the range operators.
+fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Condition, Gap> {
+    let sym = match op {
+        Operator::Gt => ">",
+        Operator::Gte => ">=",
+        Operator::Lt => "<",
+        _ => "<=",
+    };
+    let x = col(c);
+    let not_null = x.clone().is_not_null();
+    Ok(match (v, c.ty) {
+        (Value::Number(_), ty) if is_numeric(ty) => {
+            let lit = sql_value(v).ok_or(Gap::StructuredValue)?;
+            Condition::all()
+                .add(not_null)
+                .add(x.binary(binary(sym), lit))
+        }
+        (Value::String(s), ColumnType::Timestamp) if instant(s).is_some() => {
+            let e = match d {
+                Dialect::Sqlite => frag(
+                    d,
+                    &format!("siftql_instant(?) {sym} ?"),
+                    vec![x, Expr::val(instant(s).map(|n| n as i64))],
+                ),
+                // A bare date is midnight UTC, whatever the session's time zone.
+                Dialect::Postgres => frag(
+                    d,
+                    &format!(
+                        "CAST(CASE WHEN length(?) = 10 THEN ? || 'T00:00:00Z' ELSE ? END AS timestamptz) {sym} CAST(? AS timestamptz)"
+                    ),
+                    vec![x.clone(), x.clone(), x, text(utc(instant(s).unwrap_or_default()))],
+                ),
+                Dialect::MySql => return Err(Gap::Operator(op)),
+            };
+            Condition::all().add(not_null).add(e)
+        }
+        (Value::String(s), ty) if is_texty(ty) => Condition::all()
+            .add(not_null)
+            .add(text_cmp(d, x, sym, s, ci)),
+        _ => always(false),
+    })
+}
+
+/// Nanoseconds since the epoch as an RFC 3339 UTC date-time.
+fn utc(nanos: i128) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn binary(sym: &str) -> sea_query::BinOper {
+    use sea_query::BinOper::*;
+    match sym {
+        ">" => GreaterThan,
+        ">=" => GreaterThanOrEqual,
+        "<" => SmallerThan,
+        _ => SmallerThanOrEqual,
+    }
+}
+
+/// Substring, prefix or suffix match on a text column.
+pub(super) fn text_match(d: Dialect, x: Expr, op: Operator, needle: &str, ci: bool) -> Expr {
+    let (x, needle) = if ci {
+        (lower_expr(d, x), lower(needle))
+    } else {
+        (x, needle.to_owned())
+    };
+    match (d, op) {
+        (Dialect::Sqlite, Operator::StartsWith) => frag(
+            d,
+            "substr(?, 1, length(?)) = ?",
+            vec![x, text(&needle), text(needle)],
+        ),
+        (Dialect::Sqlite, Operator::EndsWith) if needle.is_empty() => {
+            frag(d, "? IS NOT NULL", vec![x])
+        }
+        (Dialect::Sqlite, Operator::EndsWith) => frag(
+            d,
+            "substr(?, -length(?)) = ?",
+            vec![x, text(&needle), text(needle)],
+        ),
+        (Dialect::Sqlite, _) => frag(d, "instr(?, ?) > 0", vec![x, text(needle)]),
+        (Dialect::Postgres, _) => {
+            let pattern = like_pattern(
+                &needle,
+                op == Operator::StartsWith,
+                op == Operator::EndsWith,
+            );
+            frag(d, "? LIKE ? ESCAPE '\\'", vec![x, text(pattern)])
+        }
+        (Dialect::MySql, _) => {
+            let pattern = like_pattern(
+                &needle,
+                op == Operator::StartsWith,
+                op == Operator::EndsWith,
+            );
+            frag(
+                d,
+                "CAST(? AS BINARY) LIKE CAST(? AS BINARY) ESCAPE '\\\\'",
+                vec![x, text(pattern)],
+            )
+        }
+    }
+}
+
+pub(super) fn condition(
+    d: Dialect,
+    schema: &Schema,
+    c: &Column,
+    cond: &Cond,
+    v: &Value,
+    ci: bool,
+) -> Result<Condition, Gap> {
+    let x = col(c);
+    let texty = is_texty(c.ty);
+    Ok(match cond.operator {
+        Operator::Eq => eq_one(d, c, v, ci)?,
+        Operator::Ne => eq_one(d, c, v, ci)?.not(),
+        Operator::In | Operator::Nin => {
+            let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
+            let any = items.iter().try_fold(Condition::any(), |acc, item| {
+                Ok::<_, Gap>(acc.add(eq_one(d, c, item, ci)?))
+            })?;
+            if cond.operator == Operator::Nin {
+                any.not()
+            } else {
+                any
+            }
+        }
+        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => {
+            range(d, c, cond.operator, v, ci)?
+        }
+        Operator::Contains | Operator::StartsWith | Operator::EndsWith | Operator::Text => {
+            match v {
+                Value::String(s) if texty => {
+                    let op = if cond.operator == Operator::Text {
+                        Operator::Contains
+                    } else {
+                        cond.operator
+                    };
+                    let ci = ci || cond.operator == Operator::Text;
+                    Condition::all()
+                        .add(x.clone().is_not_null())
+                        .add(text_match(d, x, op, s, ci))
+                }
+                _ => always(false),
+            }
+        }
+        Operator::Regex => match (v, d) {
+            (Value::String(p), Dialect::Sqlite) if texty => {
+                let pattern = if ci { format!("(?i){p}") } else { p.clone() };
+                Condition::all().add(x.clone().is_not_null()).add(frag(
+                    d,
+                    "? REGEXP ?",
+                    vec![x, text(pattern)],
+                ))
+            }
+            (Value::String(_), _) if texty => return Err(Gap::Operator(Operator::Regex)),
+            _ => always(false),
+        },
+        Operator::Exists => {
+            let want = v.as_bool().unwrap_or(true);
+            // A column cannot tell a missing field from null; the document can.
+            let present = match &schema.document {
+                Some(doc) if d == Dialect::Sqlite => json::found(
+                    d,
+                    doc,
+                    &cond.field.segments().map(str::to_owned).collect::<Vec<_>>(),
+                ),
+                _ => Condition::all().add(x.is_not_null()),
+            };
+            if want {
+                present
+            } else {
+                present.not()
+            }
+        }
+        Operator::IsNull => {
+            if v.as_bool().unwrap_or(true) {
+                Condition::all().add(x.is_null())
+            } else {
+                Condition::all().add(x.is_not_null())
+            }
+        }
+        op => return Err(Gap::Operator(op)),
+    })
+}

@@ -1,0 +1,303 @@
+//! The SQL backend: rendered SQL per dialect, bound values, injection,
+//! capabilities, and agreement with the evaluator on SQLite.
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use siftql::eval::Predicate;
+use siftql::sql::{compile, sqlite, Dialect, Schema};
+use siftql::{ErrorCode, Filter};
+
+use crate::gen;
+
+fn sql(filter: &str, dialect: Dialect, schema: &Schema) -> (String, Vec<String>) {
+    let f: Filter = filter.parse().unwrap();
+    let c = compile(&f, schema, dialect, &Default::default())
+        .unwrap_or_else(|e| panic!("{filter}: {e}"));
+    let (sql, values) = c.build();
+    (sql, values.0.iter().map(|v| format!("{v:?}")).collect())
+}
+
+#[test]
+fn rendered_sql_per_dialect() {
+    let typed = Schema::from_json_str(
+        r#"{"table": "items", "document": "doc", "open": true, "columns": [
+            {"field": "name", "column": "name", "type": "text"},
+            {"field": "n", "column": "n", "type": "float"},
+            {"field": "ok", "column": "ok", "type": "bool"},
+            {"field": "at", "column": "at", "type": "timestamp"},
+            {"field": "meta", "column": "meta", "type": "json"}]}"#,
+    )
+    .unwrap();
+    let filters = [
+        r#"name = "Prod""#,
+        r#"case_sensitive(name = "Prod")"#,
+        r#"name != "x" and n >= 5 and ok = true"#,
+        r#"name in ["a", null] or n not in [1, 2.5]"#,
+        r#"name starts with "50%_\\" and name ends with "x""#,
+        r#"name contains "ab" and name text "Q""#,
+        r#"at >= "2024-01-01" and at < "zzz""#,
+        "name is null and n is not null and ok exists",
+        r#"name = 5 or n = "5""#,
+        "not (name = \"a\" or n > 1)",
+    ];
+    let mut out = String::new();
+    for f in filters {
+        for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            match compile(&f.parse().unwrap(), &typed, d, &Default::default()) {
+                Ok(c) => {
+                    let (s, v) = c.build();
+                    out.push_str(&format!("{d}: {f}\n  {s}\n  {:?}\n", v.0));
+                }
+                Err(e) => out.push_str(&format!("{d}: {f}\n  {}: {}\n", e.code(), e.message())),
+            }
+        }
+    }
+    for f in [
+        r#"meta.team = "ML" and tags contains "gpu""#,
+        "x.y != null",
+        r#"x matches "^a" and x exists"#,
+    ] {
+        let (s, v) = sql(f, Dialect::Sqlite, &typed);
+        out.push_str(&format!("sqlite: {f}\n  {s}\n  {v:?}\n"));
+        let e = compile(
+            &f.parse().unwrap(),
+            &typed,
+            Dialect::Postgres,
+            &Default::default(),
+        )
+        .unwrap_err();
+        out.push_str(&format!("postgres: {f}\n  {}: {}\n", e.code(), e.message()));
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// Hostile values only change the bound values, never the statement.
+#[test]
+fn values_are_always_bound() {
+    let hostile = [
+        "x",
+        "'",
+        "\"",
+        "\\",
+        "%",
+        "_",
+        "'; DROP TABLE clusters; --",
+        "/* */",
+        "\0",
+        "$1",
+        "?",
+        "é\u{2028}",
+        "`",
+    ];
+    let schema = Schema::clusters();
+    for d in Dialect::ALL {
+        for template in [
+            "status = {}",
+            "status != {}",
+            "status in [{}, \"b\"]",
+            "status starts with {}",
+            "status ends with {}",
+            "status contains {}",
+            "status > {}",
+            "created_at >= {}",
+            "cluster_name text {}",
+        ] {
+            let render = |v: &str| {
+                let f = template.replace("{}", &serde_json::to_string(v).unwrap());
+                compile(&f.parse().unwrap(), &schema, d, &Default::default()).map(|c| c.build())
+            };
+            let Ok((base, _)) = render("x") else { continue };
+            for h in hostile {
+                let (sql, values) = render(h).unwrap();
+                assert_eq!(sql, base, "{d}: {template} with {h:?}");
+                assert!(!values.0.is_empty());
+            }
+        }
+        // Field names inside JSON go in bound values too.
+        if d == Dialect::Sqlite {
+            let (base, _) = compile(
+                &"meta_x = 1".parse().unwrap(),
+                &schema,
+                d,
+                &Default::default(),
+            )
+            .unwrap()
+            .build();
+            let (evil, _) = compile(
+                &"`a'; DROP TABLE clusters; --` = 1".parse().unwrap(),
+                &schema,
+                d,
+                &Default::default(),
+            )
+            .unwrap()
+            .build();
+            assert_eq!(base, evil);
+        }
+    }
+}
+
+#[test]
+fn closed_schemas_reject_unknown_fields() {
+    let schema = Schema::from_json_str(
+        r#"{"table": "t", "columns": [{"field": "status", "column": "status", "type": "text"}]}"#,
+    )
+    .unwrap();
+    let e = compile(
+        &"statos = 1".parse().unwrap(),
+        &schema,
+        Dialect::Postgres,
+        &Default::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::UnknownField);
+    assert_eq!(e.help(), Some("did you mean `status`?"));
+    let e = compile(
+        &"`x\"; --` = 1".parse().unwrap(),
+        &schema,
+        Dialect::Sqlite,
+        &Default::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::UnknownField);
+    assert_eq!(
+        Schema::from_json_str("{").unwrap_err().code(),
+        ErrorCode::InvalidSchema
+    );
+    assert_eq!(
+        Schema::from_json_str(r#"{"table": "t", "open": true}"#)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidSchema
+    );
+}
+
+#[test]
+fn unsupported_operators_are_errors_not_wrong_sql() {
+    for f in [
+        r#"d words "run""#,
+        r#"d phrase "a b""#,
+        r#"loc geo_radius {"center": {"lat": 0, "lon": 0}, "radius": 1}"#,
+        "x = [1, 2]",
+    ] {
+        for d in Dialect::ALL {
+            let e = compile(
+                &f.parse().unwrap(),
+                &Schema::clusters(),
+                d,
+                &Default::default(),
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), ErrorCode::Unsupported, "{d}: {f}");
+        }
+    }
+}
+
+/// Runs `f` on SQLite over each record alone and compares with the expected
+/// answer (used by the evaluator's row tests). Filters the SQL backend does
+/// not compile are skipped here; `unsupported_operators_are_errors_not_wrong_sql`
+/// covers that they fail cleanly.
+#[track_caller]
+pub fn check_sqlite(f: &Filter, cases: &[(Value, bool)]) {
+    let compiled = match compile(f, &doc_schema(), Dialect::Sqlite, &Default::default()) {
+        Ok(c) => c,
+        Err(e) if e.code() == ErrorCode::Unsupported => return,
+        Err(e) => panic!("{f}: {e}"),
+    };
+    for (record, want) in cases {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        sqlite::register(&conn).unwrap();
+        sqlite::Loader::new(&conn, &doc_schema())
+            .unwrap()
+            .load(&record.to_string())
+            .unwrap();
+        let mut n = 0;
+        sqlite::query(&conn, &compiled, |_| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            n == 1,
+            *want,
+            "SQLite: {f} on {record}\n{}",
+            compiled.build().0
+        );
+    }
+}
+
+fn doc_schema() -> Schema {
+    Schema::from_json_str(r#"{"table": "t", "document": "doc", "open": true}"#).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// SQLite returns exactly the rows the evaluator matches.
+    #[test]
+    fn sqlite_agrees_with_the_evaluator(f in gen::sql_filter(), records in prop::collection::vec(gen::vocab_record(), 10..30)) {
+        let compiled = compile(&f, &doc_schema(), Dialect::Sqlite, &Default::default())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        sqlite::register(&conn).unwrap();
+        let mut loader = sqlite::Loader::new(&conn, &doc_schema()).unwrap();
+        let texts: Vec<String> = records.iter().map(Value::to_string).collect();
+        for t in &texts {
+            loader.load(t).unwrap();
+        }
+        drop(loader);
+        let mut got = Vec::new();
+        sqlite::query(&conn, &compiled, |doc| {
+            got.push(doc.to_owned());
+            Ok(())
+        })
+        .unwrap();
+        let p = Predicate::new(&f).unwrap();
+        let want: Vec<String> = texts.iter().zip(&records).filter(|(_, r)| p.matches(*r)).map(|(t, _)| t.clone()).collect();
+        if std::env::var_os("SIFTQL_DEBUG_SQL").is_some() {
+            eprintln!("{} of {} | {} | {}", want.len(), texts.len(), f, compiled.build().0.len());
+        }
+        prop_assert_eq!(got, want, "filter {}", f.to_string());
+    }
+}
+
+#[test]
+fn default_schema_rejects_records_that_do_not_fit() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    sqlite::register(&conn).unwrap();
+    let mut loader = sqlite::Loader::new(&conn, &Schema::clusters()).unwrap();
+    loader
+        .load(r#"{"cluster_id": "a", "status": "ok"}"#)
+        .unwrap();
+    let e = loader
+        .load(r#"{"cluster_id": "b", "status": 5}"#)
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidRecord);
+    let e = loader
+        .load(r#"{"cluster_id": "c", "created_at": "yesterday"}"#)
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidRecord);
+    assert_eq!(
+        loader.load(r#"{"status": "ok"}"#).unwrap_err().code(),
+        ErrorCode::InvalidRecord
+    );
+    // Upsert by cluster_id.
+    loader
+        .load(r#"{"cluster_id": "a", "status": "done"}"#)
+        .unwrap();
+    drop(loader);
+    let c = compile(
+        &"cluster_id = \"a\"".parse().unwrap(),
+        &Schema::clusters(),
+        Dialect::Sqlite,
+        &Default::default(),
+    )
+    .unwrap();
+    let mut rows = Vec::new();
+    sqlite::query(&conn, &c, |d| {
+        rows.push(d.to_owned());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(rows, [r#"{"cluster_id": "a", "status": "done"}"#]);
+    let _ = json!(null);
+}
