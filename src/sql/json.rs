@@ -1,262 +1,372 @@
-//! Conditions on paths inside JSON columns (SQLite).
+//! Conditions on paths inside JSON columns.
 //!
-//! `siftql_leaves(json, path, mode)` (registered by [`super::sqlite`]) walks a
-//! path the way the evaluator does — objects by key, arrays of objects
-//! element by element — and returns what it found as a JSON array, which
-//! `json_each` turns into rows `c(type, value)`:
+//! A path is walked the way the evaluator walks it — objects by key, arrays
+//! of objects element by element — and what is found becomes rows `c` of a
+//! subquery:
 //!
-//! * mode 0: the values found;
-//! * mode 1: the candidates of "the value, or for an array any element":
-//!   scalar values, and the elements of array values;
-//! * mode 2: the elements of array values only.
+//! * SQLite: `json_each(siftql_leaves(json, path, mode))`, where
+//!   `siftql_leaves` (registered by `sql::sqlite`) does the walk;
+//! * PostgreSQL: `jsonb_path_query(json, 'lax $."a"."b"')` — lax mode unwraps
+//!   arrays met on the way, exactly that walk.
 //!
-//! Every operator is then plain SQL over those rows, and `EXISTS` keeps it
-//! two-valued.
+//! The rows are, by mode:
+//!
+//! * 0: the values found;
+//! * 1: the candidates of "the value, or for an array any element": the
+//!   values, with array values replaced by their elements;
+//! * 2: the elements of array values only.
+//!
+//! Every operator is then plain SQL over those rows; `EXISTS` keeps each
+//! condition two-valued.
 
 use sea_query::{Alias, Condition, Expr};
 use serde_json::Value;
 
 use super::typed::lower_expr;
-use super::{always, frag, sql_value, text, Dialect, Gap};
+use super::{always, frag, text, Dialect, Gap};
 use crate::ast::Operator;
 use crate::eval::{instant, lower};
 
-fn leaves(
+/// How a dialect spells the pieces of a JSON condition. `{v}` in a template
+/// stands for the candidate's value column.
+struct Flavor {
     d: Dialect,
-    column: &str,
-    path: &[String],
-    mode: u8,
-    test: Option<(&str, Vec<Expr>)>,
-) -> Expr {
-    let path = serde_json::to_string(path).expect("a list of strings");
-    let mut exprs = vec![Expr::col(Alias::new(column)), text(path)];
-    let template = match test {
-        Some((sql, params)) => {
-            exprs.extend(params);
-            format!(
-                "EXISTS (SELECT 1 FROM json_each(siftql_leaves(?, ?, {mode})) AS c WHERE {sql})"
-            )
-        }
-        None => format!("EXISTS (SELECT 1 FROM json_each(siftql_leaves(?, ?, {mode})))"),
-    };
-    frag(d, &template, exprs)
 }
 
-/// Some value is found at the path (even `null`).
-pub(super) fn found(d: Dialect, column: &str, path: &[String]) -> Condition {
-    Condition::all().add(leaves(d, column, path, 0, None))
-}
-
-fn c_value() -> Expr {
-    Expr::cust("c.value")
-}
-
-/// The test "candidate equals this scalar literal" on `c`.
-fn eq_test(d: Dialect, v: &Value, ci: bool) -> Result<(String, Vec<Expr>), Gap> {
-    Ok(match v {
-        Value::Null => ("c.type = 'null'".to_owned(), vec![]),
-        Value::Bool(true) => ("c.type = 'true'".to_owned(), vec![]),
-        Value::Bool(false) => ("c.type = 'false'".to_owned(), vec![]),
-        Value::Number(_) => (
-            "c.type IN ('integer', 'real') AND c.value = ?".to_owned(),
-            vec![Expr::val(sql_value(v).ok_or(Gap::StructuredValue)?)],
-        ),
-        Value::String(s) if ci => (
-            "c.type = 'text' AND ? = ?".to_owned(),
-            vec![lower_expr(d, c_value()), text(lower(s))],
-        ),
-        Value::String(s) => (
-            "c.type = 'text' AND c.value = ?".to_owned(),
-            vec![text(s.as_str())],
-        ),
-        _ => return Err(Gap::StructuredValue),
-    })
-}
-
-fn any(
-    d: Dialect,
-    column: &str,
-    path: &[String],
-    mode: u8,
-    test: (String, Vec<Expr>),
-) -> Condition {
-    Condition::all().add(leaves(d, column, path, mode, Some((&test.0, test.1))))
-}
-
-/// `eq v`: the value or an element equals `v`; `eq null` also matches missing.
-fn eq(d: Dialect, column: &str, path: &[String], v: &Value, ci: bool) -> Result<Condition, Gap> {
-    let hit = any(d, column, path, 1, eq_test(d, v, ci)?);
-    Ok(if v.is_null() {
-        Condition::any().add(found(d, column, path).not()).add(hit)
-    } else {
-        hit
-    })
-}
-
-fn string_test(
-    d: Dialect,
-    ci: bool,
-    sql: &str,
-    lit: &str,
-    extra: Vec<Expr>,
-) -> (String, Vec<Expr>) {
-    let x = if ci {
-        lower_expr(d, c_value())
-    } else {
-        c_value()
-    };
-    let lit = if ci { lower(lit) } else { lit.to_owned() };
-    let mut exprs = vec![x];
-    exprs.extend(extra);
-    exprs.push(text(lit));
-    (format!("c.type = 'text' AND {sql}"), exprs)
-}
-
-pub(super) fn condition(
-    d: Dialect,
-    column: &str,
-    path: &[String],
-    op: Operator,
-    v: &Value,
-    ci: bool,
-) -> Result<Condition, Gap> {
-    if d != Dialect::Sqlite {
-        return Err(Gap::Json);
-    }
-    Ok(match op {
-        Operator::Eq => eq(d, column, path, v, ci)?,
-        Operator::Ne => eq(d, column, path, v, ci)?.not(),
-        Operator::In | Operator::Nin => {
-            let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
-            let hit = items.iter().try_fold(Condition::any(), |acc, item| {
-                Ok::<_, Gap>(acc.add(eq(d, column, path, item, ci)?))
-            })?;
-            if op == Operator::Nin {
-                hit.not()
-            } else {
-                hit
-            }
-        }
-        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => {
-            let sym = match op {
-                Operator::Gt => ">",
-                Operator::Gte => ">=",
-                Operator::Lt => "<",
-                _ => "<=",
-            };
-            match v {
-                Value::Number(_) => any(
-                    d,
-                    column,
-                    path,
-                    1,
-                    (
-                        format!("c.type IN ('integer', 'real') AND c.value {sym} ?"),
-                        vec![Expr::val(sql_value(v).ok_or(Gap::StructuredValue)?)],
+impl Flavor {
+    /// `FROM …` producing the rows `c`, and the expressions for its `?`s.
+    fn source(&self, column: &str, path: &[String], mode: u8) -> (String, Vec<Expr>) {
+        let col = Expr::col(Alias::new(column));
+        match self.d {
+            Dialect::Postgres => {
+                let path_expr = text(jsonpath(path));
+                let found = "jsonb_path_query(CAST(? AS jsonb), CAST(? AS jsonpath))";
+                let sql = match mode {
+                    0 => format!("{found} AS c(v)"),
+                    _ => format!(
+                        "{found} AS l(v) CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(l.v) = 'array' \
+                         THEN l.v ELSE {} END) AS c(v)",
+                        if mode == 1 { "jsonb_build_array(l.v)" } else { "'[]'::jsonb" }
                     ),
+                };
+                (sql, vec![col, path_expr])
+            }
+            _ => {
+                let path = serde_json::to_string(path).expect("a list of strings");
+                (
+                    format!("json_each(siftql_leaves(?, ?, {mode})) AS c"),
+                    vec![col, text(path)],
+                )
+            }
+        }
+    }
+
+    fn is_text(&self) -> &'static str {
+        match self.d {
+            Dialect::Postgres => "jsonb_typeof(c.v) = 'string'",
+            _ => "c.type = 'text'",
+        }
+    }
+
+    fn text_value(&self) -> Expr {
+        match self.d {
+            Dialect::Postgres => Expr::cust("(c.v #>> '{}')"),
+            _ => Expr::cust("c.value"),
+        }
+    }
+
+    fn is_number(&self) -> &'static str {
+        match self.d {
+            Dialect::Postgres => "jsonb_typeof(c.v) = 'number'",
+            _ => "c.type IN ('integer', 'real')",
+        }
+    }
+
+    /// `number <op> literal`, exactly.
+    fn number_cmp(&self, op: &str, n: &serde_json::Number) -> Result<(String, Vec<Expr>), Gap> {
+        Ok(match self.d {
+            // The literal travels as text so numeric keeps every digit.
+            Dialect::Postgres => (
+                format!(
+                    "{} AND CAST(c.v #>> '{{}}' AS numeric) {op} CAST(CAST(? AS text) AS numeric)",
+                    self.is_number()
                 ),
-                Value::String(s) => {
-                    let x = if ci {
-                        lower_expr(d, c_value())
-                    } else {
-                        c_value()
-                    };
-                    let lit = if ci { lower(s) } else { s.clone() };
-                    match instant(s) {
-                        // Instants when both sides are RFC 3339; text otherwise.
-                        Some(nanos) => any(
-                            d,
-                            column,
-                            path,
-                            1,
-                            (
-                                format!(
-                                    "c.type = 'text' AND CASE WHEN siftql_instant(c.value) IS NOT NULL \
-                                     THEN siftql_instant(c.value) {sym} ? ELSE ? {sym} ? END"
-                                ),
-                                vec![Expr::val(nanos as i64), x, text(lit)],
-                            ),
-                        ),
-                        None => any(d, column, path, 1, (format!("c.type = 'text' AND ? {sym} ?"), vec![x, text(lit)])),
-                    }
-                }
-                _ => always(false),
+                vec![text(n.to_string())],
+            ),
+            _ => (
+                format!("{} AND c.value {op} ?", self.is_number()),
+                vec![Expr::val(
+                    super::sql_value(&Value::Number(n.clone())).ok_or(Gap::StructuredValue)?,
+                )],
+            ),
+        })
+    }
+
+    fn is_bool(&self, b: bool) -> &'static str {
+        match (self.d, b) {
+            (Dialect::Postgres, true) => "jsonb_typeof(c.v) = 'boolean' AND c.v = 'true'::jsonb",
+            (Dialect::Postgres, false) => "jsonb_typeof(c.v) = 'boolean' AND c.v = 'false'::jsonb",
+            (_, true) => "c.type = 'true'",
+            (_, false) => "c.type = 'false'",
+        }
+    }
+
+    fn is_null(&self) -> &'static str {
+        match self.d {
+            Dialect::Postgres => "jsonb_typeof(c.v) = 'null'",
+            _ => "c.type = 'null'",
+        }
+    }
+
+    fn not_null(&self) -> &'static str {
+        match self.d {
+            Dialect::Postgres => "jsonb_typeof(c.v) <> 'null'",
+            _ => "c.type <> 'null'",
+        }
+    }
+
+    /// Text comparison by code point.
+    fn text_cmp(&self, op: &str) -> String {
+        match self.d {
+            Dialect::Postgres => format!("(? COLLATE \"C\") {op} ?"),
+            _ => format!("? {op} ?"),
+        }
+    }
+
+    fn instr(&self) -> &'static str {
+        match self.d {
+            Dialect::Postgres => "strpos(?, ?) > 0",
+            _ => "instr(?, ?) > 0",
+        }
+    }
+
+    fn starts(&self) -> &'static str {
+        match self.d {
+            Dialect::Postgres => "left(?, length(?)) = ?",
+            _ => "substr(?, 1, length(?)) = ?",
+        }
+    }
+
+    fn ends(&self) -> &'static str {
+        match self.d {
+            Dialect::Postgres => "right(?, length(?)) = ?",
+            _ => "substr(?, -length(?)) = ?",
+        }
+    }
+}
+
+/// A lax SQL/JSON path for PostgreSQL: `lax $."a"."b"`.
+fn jsonpath(path: &[String]) -> String {
+    let mut p = String::from("lax $");
+    for seg in path {
+        p.push_str(".\"");
+        for ch in seg.chars() {
+            match ch {
+                '"' => p.push_str("\\\""),
+                '\\' => p.push_str("\\\\"),
+                c if c.is_control() => p.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => p.push(c),
             }
         }
-        Operator::Contains => {
-            let elements = any(d, column, path, 2, eq_test(d, v, ci)?);
-            match v {
-                Value::String(s) => Condition::any()
-                    .add(any(
-                        d,
-                        column,
-                        path,
-                        0,
-                        string_test(d, ci, "instr(?, ?) > 0", s, vec![]),
-                    ))
-                    .add(elements),
-                _ => elements,
-            }
-        }
-        Operator::StartsWith | Operator::EndsWith | Operator::Text => {
-            let s = v.as_str().unwrap_or_default();
-            let ci = ci || op == Operator::Text;
-            if s.is_empty() {
-                // Every string starts with, ends with and contains "".
-                return Ok(any(
-                    d,
-                    column,
-                    path,
-                    1,
-                    ("c.type = 'text'".to_owned(), vec![]),
-                ));
-            }
-            let sql = match op {
-                Operator::StartsWith => "substr(?, 1, length(?)) = ?",
-                Operator::EndsWith => "substr(?, -length(?)) = ?",
-                _ => "instr(?, ?) > 0",
-            };
-            let extra = if op == Operator::Text {
-                vec![]
-            } else {
-                vec![text(if ci { lower(s) } else { s.to_owned() })]
-            };
-            any(d, column, path, 1, string_test(d, ci, sql, s, extra))
-        }
-        Operator::Regex => {
-            let p = v.as_str().unwrap_or_default();
-            let pattern = if ci { format!("(?i){p}") } else { p.to_owned() };
-            any(
-                d,
+        p.push('"');
+    }
+    p
+}
+
+/// A JSON condition builder for one column and path.
+pub(super) struct At<'a> {
+    f: Flavor,
+    column: &'a str,
+    path: &'a [String],
+}
+
+impl<'a> At<'a> {
+    pub(super) fn new(d: Dialect, column: &'a str, path: &'a [String]) -> Result<At<'a>, Gap> {
+        match d {
+            Dialect::MySql => Err(Gap::Json),
+            // A number segment indexes arrays in the evaluator; lax paths
+            // cannot say "index if array, key if object".
+            Dialect::Postgres if path.iter().any(|s| s.parse::<usize>().is_ok()) => Err(Gap::Json),
+            _ => Ok(At {
+                f: Flavor { d },
                 column,
                 path,
-                1,
+            }),
+        }
+    }
+
+    fn exists(&self, mode: u8, test: Option<(String, Vec<Expr>)>) -> Condition {
+        let (from, mut exprs) = self.f.source(self.column, self.path, mode);
+        let sql = match test {
+            Some((t, params)) => {
+                exprs.extend(params);
+                format!("EXISTS (SELECT 1 FROM {from} WHERE {t})")
+            }
+            None => format!("EXISTS (SELECT 1 FROM {from})"),
+        };
+        Condition::all().add(frag(self.f.d, &sql, exprs))
+    }
+
+    /// Some value is found at the path (even `null`).
+    pub(super) fn found(&self) -> Condition {
+        self.exists(0, None)
+    }
+
+    /// The candidate's text, lowercased when `ci`.
+    fn text(&self, ci: bool) -> Expr {
+        let x = self.f.text_value();
+        if ci {
+            lower_expr(self.f.d, x)
+        } else {
+            x
+        }
+    }
+
+    /// The test "candidate equals this scalar literal".
+    fn eq_test(&self, v: &Value, ci: bool) -> Result<(String, Vec<Expr>), Gap> {
+        Ok(match v {
+            Value::Null => (self.f.is_null().to_owned(), vec![]),
+            Value::Bool(b) => (self.f.is_bool(*b).to_owned(), vec![]),
+            Value::Number(n) => self.f.number_cmp("=", n)?,
+            Value::String(s) => {
+                let lit = if ci { lower(s) } else { s.clone() };
                 (
-                    "c.type = 'text' AND c.value REGEXP ?".to_owned(),
-                    vec![text(pattern)],
-                ),
-            )
-        }
-        Operator::Exists => {
-            if v.as_bool().unwrap_or(true) {
-                found(d, column, path)
-            } else {
-                found(d, column, path).not()
+                    format!("{} AND ? = ?", self.f.is_text()),
+                    vec![self.text(ci), text(lit)],
+                )
             }
-        }
-        Operator::IsNull => {
-            if v.as_bool().unwrap_or(true) {
-                Condition::any().add(found(d, column, path).not()).add(any(
-                    d,
-                    column,
-                    path,
-                    0,
-                    ("c.type = 'null'".to_owned(), vec![]),
-                ))
-            } else {
-                any(d, column, path, 0, ("c.type <> 'null'".to_owned(), vec![]))
+            _ => return Err(Gap::StructuredValue),
+        })
+    }
+
+    /// `eq v`: the value or an element equals `v`; `eq null` also matches missing.
+    fn eq(&self, v: &Value, ci: bool) -> Result<Condition, Gap> {
+        let hit = self.exists(1, Some(self.eq_test(v, ci)?));
+        Ok(if v.is_null() {
+            Condition::any().add(self.found().not()).add(hit)
+        } else {
+            hit
+        })
+    }
+
+    /// A string operator on the candidates of `mode`: `sql` takes the
+    /// candidate's text, then `params`.
+    fn string_op(&self, mode: u8, ci: bool, sql: &str, params: Vec<Expr>) -> Condition {
+        let mut exprs = vec![self.text(ci)];
+        exprs.extend(params);
+        self.exists(
+            mode,
+            Some((format!("{} AND {sql}", self.f.is_text()), exprs)),
+        )
+    }
+
+    fn range(&self, op: Operator, v: &Value, ci: bool) -> Result<Condition, Gap> {
+        let sym = match op {
+            Operator::Gt => ">",
+            Operator::Gte => ">=",
+            Operator::Lt => "<",
+            _ => "<=",
+        };
+        Ok(match v {
+            Value::Number(n) => self.exists(1, Some(self.f.number_cmp(sym, n)?)),
+            Value::String(s) => {
+                let lit = text(if ci { lower(s) } else { s.clone() });
+                let cmp = self.f.text_cmp(sym);
+                match (instant(s), self.f.d) {
+                    // Instants when both sides are RFC 3339; text otherwise.
+                    (Some(nanos), Dialect::Sqlite) => self.exists(
+                        1,
+                        Some((
+                            format!(
+                                "{} AND CASE WHEN siftql_instant(c.value) IS NOT NULL \
+                                 THEN siftql_instant(c.value) {sym} ? ELSE {cmp} END",
+                                self.f.is_text()
+                            ),
+                            vec![Expr::val(nanos as i64), self.text(ci), lit],
+                        )),
+                    ),
+                    (Some(_), _) => return Err(Gap::JsonOperator(op)),
+                    (None, _) => self.string_op(1, ci, &cmp, vec![lit]),
+                }
             }
-        }
-        op => return Err(Gap::JsonOperator(op)),
-    })
+            _ => always(false),
+        })
+    }
+
+    pub(super) fn condition(&self, op: Operator, v: &Value, ci: bool) -> Result<Condition, Gap> {
+        Ok(match op {
+            Operator::Eq => self.eq(v, ci)?,
+            Operator::Ne => self.eq(v, ci)?.not(),
+            Operator::In | Operator::Nin => {
+                let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
+                let hit = items.iter().try_fold(Condition::any(), |acc, item| {
+                    Ok::<_, Gap>(acc.add(self.eq(item, ci)?))
+                })?;
+                if op == Operator::Nin {
+                    hit.not()
+                } else {
+                    hit
+                }
+            }
+            Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => self.range(op, v, ci)?,
+            Operator::Contains => {
+                let elements = self.exists(2, Some(self.eq_test(v, ci)?));
+                match v {
+                    Value::String(s) => {
+                        let lit = if ci { lower(s) } else { s.clone() };
+                        Condition::any()
+                            .add(self.string_op(0, ci, self.f.instr(), vec![text(lit)]))
+                            .add(elements)
+                    }
+                    _ => elements,
+                }
+            }
+            Operator::StartsWith | Operator::EndsWith | Operator::Text => {
+                let s = v.as_str().unwrap_or_default();
+                let ci = ci || op == Operator::Text;
+                if s.is_empty() {
+                    // Every string starts with, ends with and contains "".
+                    return Ok(self.exists(1, Some((self.f.is_text().to_owned(), vec![]))));
+                }
+                let lit = if ci { lower(s) } else { s.to_owned() };
+                match op {
+                    Operator::StartsWith => {
+                        self.string_op(1, ci, self.f.starts(), vec![text(&lit), text(lit)])
+                    }
+                    Operator::EndsWith => {
+                        self.string_op(1, ci, self.f.ends(), vec![text(&lit), text(lit)])
+                    }
+                    _ => self.string_op(1, ci, self.f.instr(), vec![text(lit)]),
+                }
+            }
+            Operator::Regex if self.f.d == Dialect::Sqlite => {
+                let p = v.as_str().unwrap_or_default();
+                let pattern = if ci { format!("(?i){p}") } else { p.to_owned() };
+                self.exists(
+                    1,
+                    Some((
+                        "c.type = 'text' AND c.value REGEXP ?".to_owned(),
+                        vec![text(pattern)],
+                    )),
+                )
+            }
+            Operator::Exists => {
+                if v.as_bool().unwrap_or(true) {
+                    self.found()
+                } else {
+                    self.found().not()
+                }
+            }
+            Operator::IsNull => {
+                if v.as_bool().unwrap_or(true) {
+                    Condition::any()
+                        .add(self.found().not())
+                        .add(self.exists(0, Some((self.f.is_null().to_owned(), vec![]))))
+                } else {
+                    self.exists(0, Some((self.f.not_null().to_owned(), vec![])))
+                }
+            }
+            op => return Err(Gap::JsonOperator(op)),
+        })
+    }
 }

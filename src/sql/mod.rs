@@ -23,6 +23,7 @@
 //! # Ok::<(), siftql::Error>(())
 //! ```
 
+pub mod load;
 mod schema;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -107,9 +108,11 @@ pub enum Gap {
 /// the capability table of the README, and the compiler consults it.
 pub fn capability(dialect: Dialect, op: Operator, json: bool) -> Result<(), Gap> {
     use Operator::*;
-    match op {
-        Phrase | Words | GeoRadius | GeoBoundingBox | GeoPolygon => Err(Gap::Operator(op)),
-        _ if json && dialect != Dialect::Sqlite => Err(Gap::Json),
+    match (op, dialect) {
+        (Phrase | Words | GeoRadius | GeoBoundingBox | GeoPolygon, _) => Err(Gap::Operator(op)),
+        // Rust regex syntax is not PostgreSQL's or MySQL's.
+        (Regex, Dialect::Postgres | Dialect::MySql) => Err(Gap::Operator(op)),
+        (_, Dialect::MySql) if json => Err(Gap::Json),
         _ => Ok(()),
     }
 }
@@ -266,9 +269,8 @@ impl Fold for Compiler<'_> {
         let ci = !scope.case_sensitive;
         let cond = match place {
             Place::Column(col) => typed::condition(self.dialect, self.schema, col, c, &value, ci),
-            Place::Json { column, path } => {
-                json::condition(self.dialect, column, &path, c.operator, &value, ci)
-            }
+            Place::Json { column, path } => json::At::new(self.dialect, column, &path)
+                .and_then(|at| at.condition(c.operator, &value, ci)),
         };
         cond.map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))
     }

@@ -16,7 +16,8 @@ use rusqlite::{params_from_iter, Connection};
 use sea_query::Value as SqlValue;
 use serde_json::Value;
 
-use super::{build, Column, ColumnType, Compiled, Dialect, Schema};
+use super::load::{key_column, row, row_columns, Cell};
+use super::{build, ColumnType, Compiled, Dialect, Schema};
 use crate::error::{Error, ErrorCode};
 use crate::eval::{instant, lookup_json, lower, Leaf};
 
@@ -108,13 +109,8 @@ fn sql_type(ty: ColumnType) -> &'static str {
     }
 }
 
-fn quote(name: &str) -> String {
+pub(crate) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// The key column of a schema used for upserts: `cluster_id` when present.
-fn key_column(schema: &Schema) -> Option<&Column> {
-    schema.columns.iter().find(|c| c.field == "cluster_id")
 }
 
 /// Creates the schema's table if it is missing.
@@ -140,82 +136,18 @@ pub fn create_table(conn: &Connection, schema: &Schema) -> Result<(), Error> {
     Ok(())
 }
 
-/// A record's value for one column, checked against the column type.
-fn column_value(
-    c: &Column,
-    record: &serde_json::Map<String, Value>,
-) -> Result<rusqlite::types::Value, String> {
-    use rusqlite::types::Value as V;
-    let v = match c.field.split_once('.') {
-        None => record.get(&c.field),
-        Some(_) => {
-            let path: Vec<Box<str>> = c.field.split('.').map(Box::from).collect();
-            let mut found = None;
-            let doc = Value::Object(record.clone());
-            lookup_json(&doc, &path, &mut |leaf: Leaf<'_>| {
-                if let Leaf::Json(v) = leaf {
-                    found = Some(v.clone());
-                }
-                true
-            });
-            return column_value(
-                &Column {
-                    field: "_".to_owned(),
-                    ..c.clone()
-                },
-                &found
-                    .map(|v| [("_".to_owned(), v)].into_iter().collect())
-                    .unwrap_or_default(),
-            );
-        }
-    };
-    let wrong = |v: &Value| {
-        let what = match c.ty {
-            ColumnType::Timestamp => "an RFC 3339 date-time or date",
-            ColumnType::Integer => "an integer",
-            ColumnType::Float => "a number",
-            ColumnType::Bool => "a boolean",
-            _ => "a string",
-        };
-        Err(format!(
-            "field `{}` must be {what} or null (column type {}), found {v}",
-            c.field,
-            c.ty.name()
-        ))
-    };
-    Ok(match (c.ty, v) {
-        (_, None | Some(Value::Null)) => V::Null,
-        (ColumnType::Json, Some(v)) => V::Text(v.to_string()),
-        (ColumnType::Text, Some(Value::String(s))) => V::Text(s.clone()),
-        (ColumnType::Timestamp, Some(Value::String(s))) if instant(s).is_some() => {
-            V::Text(s.clone())
-        }
-        (ColumnType::Bool, Some(Value::Bool(b))) => V::Integer(i64::from(*b)),
-        (ColumnType::Integer, Some(Value::Number(n))) if n.is_i64() => {
-            V::Integer(n.as_i64().unwrap_or_default())
-        }
-        (ColumnType::Float, Some(Value::Number(n))) => V::Real(n.as_f64().unwrap_or_default()),
-        (_, Some(v)) => return wrong(v),
-    })
-}
-
 /// Inserts or replaces records (by the key column) from JSON text, one
 /// record a call; the record is stored as given in the document column.
 pub struct Loader<'c> {
     stmt: rusqlite::Statement<'c>,
-    columns: Vec<Column>,
-    has_doc: bool,
+    schema: Schema,
 }
 
 impl<'c> Loader<'c> {
     /// Prepares the upsert for `schema` (creating its table if missing).
     pub fn new(conn: &'c Connection, schema: &Schema) -> Result<Loader<'c>, Error> {
         create_table(conn, schema)?;
-        let mut names = Vec::new();
-        if let Some(doc) = &schema.document {
-            names.push(quote(doc));
-        }
-        names.extend(schema.columns.iter().map(|c| quote(&c.column)));
+        let names: Vec<String> = row_columns(schema).into_iter().map(quote).collect();
         let marks = vec!["?"; names.len()].join(", ");
         let update = match key_column(schema) {
             Some(k) => format!(
@@ -237,44 +169,25 @@ impl<'c> Loader<'c> {
         let stmt = conn.prepare(&sql).map_err(db_error)?;
         Ok(Loader {
             stmt,
-            columns: schema.columns.clone(),
-            has_doc: schema.document.is_some(),
+            schema: schema.clone(),
         })
     }
 
     /// Loads one record given as JSON text (kept byte for byte).
     pub fn load(&mut self, text: &str) -> Result<(), Error> {
-        let record: serde_json::Map<String, Value> = serde_json::from_str(text)
-            .map_err(|e| Error::new(ErrorCode::InvalidRecord, format!("not a JSON object: {e}")))?;
-        let mut values = Vec::with_capacity(self.columns.len() + 1);
-        if self.has_doc {
-            values.push(rusqlite::types::Value::Text(text.to_owned()));
-        }
-        for c in &self.columns {
-            values.push(
-                column_value(c, &record).map_err(|m| Error::new(ErrorCode::InvalidRecord, m))?,
-            );
-        }
-        if let Some(k) = key_column_index(&self.columns) {
-            if matches!(
-                values[k + usize::from(self.has_doc)],
-                rusqlite::types::Value::Null
-            ) {
-                return Err(Error::new(
-                    ErrorCode::InvalidRecord,
-                    "record has no `cluster_id` (the key)",
-                ));
-            }
-        }
+        use rusqlite::types::Value as V;
+        let values = row(&self.schema, text)?.into_iter().map(|c| match c {
+            Cell::Null => V::Null,
+            Cell::Text(s) => V::Text(s),
+            Cell::Int(i) => V::Integer(i),
+            Cell::Float(f) => V::Real(f),
+            Cell::Bool(b) => V::Integer(i64::from(b)),
+        });
         self.stmt
             .execute(params_from_iter(values))
             .map_err(db_error)?;
         Ok(())
     }
-}
-
-fn key_column_index(columns: &[Column]) -> Option<usize> {
-    columns.iter().position(|c| c.field == "cluster_id")
 }
 
 fn to_sql(v: &SqlValue) -> rusqlite::types::Value {

@@ -231,12 +231,13 @@ pub(super) fn condition(
         Operator::Exists => {
             let want = v.as_bool().unwrap_or(true);
             // A column cannot tell a missing field from null; the document can.
-            let present = match &schema.document {
-                Some(doc) if d == Dialect::Sqlite => json::found(
-                    d,
-                    doc,
-                    &cond.field.segments().map(str::to_owned).collect::<Vec<_>>(),
-                ),
+            let path: Vec<String> = cond.field.segments().map(str::to_owned).collect();
+            let present = match schema
+                .document
+                .as_deref()
+                .map(|doc| json::At::new(d, doc, &path))
+            {
+                Some(Ok(at)) => at.found(),
                 _ => Condition::all().add(x.is_not_null()),
             };
             if want {
