@@ -116,83 +116,130 @@ pub fn sql(args: SqlArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The SQLite path of a `--db` URL; other databases are not wired yet.
-fn sqlite_path(db: &str) -> Result<&str, Failure> {
-    if let Some(path) = db.strip_prefix("sqlite:") {
-        return Ok(path.trim_start_matches("//"));
-    }
-    if db.starts_with("postgres://")
-        || db.starts_with("postgresql://")
-        || db.starts_with("mysql://")
-    {
-        return Err(Failure::Other(format!(
-            "{db}: only sqlite: databases are supported by this build so far"
-        )));
-    }
-    Err(Failure::BadInput(format!(
-        "--db {db}: expected sqlite:PATH, postgres://… or mysql://…"
-    )))
+/// A database named by `--db`.
+enum Db {
+    Sqlite(rusqlite_conn::Connection),
+    Postgres(postgres_client::Client),
+}
+
+mod rusqlite_conn {
+    pub use siftql::sql::sqlite::Connection;
+}
+
+mod postgres_client {
+    pub use siftql::sql::postgres::Client;
 }
 
 fn db_failure(e: Error) -> Failure {
     Failure::Other(e.message().to_owned())
 }
 
+impl Db {
+    fn open(url: &str) -> Result<Db, Failure> {
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            return Ok(Db::Sqlite(sqlite::open(path).map_err(db_failure)?));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Db::Postgres(
+                siftql::sql::postgres::connect(url).map_err(db_failure)?,
+            ));
+        }
+        if url.starts_with("mysql://") {
+            return Err(Failure::Other(format!(
+                "{url}: MySQL/MariaDB is not supported by this build yet"
+            )));
+        }
+        Err(Failure::BadInput(format!(
+            "--db {url}: expected sqlite:PATH, postgres://… or mysql://…"
+        )))
+    }
+
+    fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
 pub fn load(args: LoadArgs) -> Result<(), Failure> {
-    let conn = sqlite::open(sqlite_path(&args.db)?).map_err(db_failure)?;
+    let mut db = Db::open(&args.db)?;
     let schema = Schema::clusters();
-    conn.execute_batch("BEGIN")
-        .map_err(|e| db_failure(sqlite::db_error(e)))?;
-    let mut loader = sqlite::Loader::new(&conn, &schema).map_err(db_failure)?;
     let files = if args.files.is_empty() {
         vec!["-".to_owned()]
     } else {
         args.files
     };
     let mut count = 0u64;
-    for name in &files {
-        let reader: Box<dyn BufRead> = if name == "-" {
-            Box::new(BufReader::new(io::stdin().lock()))
-        } else {
-            Box::new(BufReader::new(
-                File::open(name).map_err(|e| Failure::Other(format!("{name}: {e}")))?,
-            ))
-        };
-        for (i, line) in reader.lines().enumerate() {
-            let line =
-                line.map_err(|e| Failure::BadInput(format!("{name}: line {}: {e}", i + 1)))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            loader
-                .load(line.trim_end_matches('\r'))
-                .map_err(|e| match e.code() {
+    let mut each = |load: &mut dyn FnMut(&str) -> Result<(), Error>| -> Result<(), Failure> {
+        for name in &files {
+            let reader: Box<dyn BufRead> = if name == "-" {
+                Box::new(BufReader::new(io::stdin().lock()))
+            } else {
+                Box::new(BufReader::new(
+                    File::open(name).map_err(|e| Failure::Other(format!("{name}: {e}")))?,
+                ))
+            };
+            for (i, line) in reader.lines().enumerate() {
+                let line =
+                    line.map_err(|e| Failure::BadInput(format!("{name}: line {}: {e}", i + 1)))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                load(line.trim_end_matches('\r')).map_err(|e| match e.code() {
                     ErrorCode::InvalidRecord => {
                         Failure::BadInput(format!("{name}: line {}: {}", i + 1, e.message()))
                     }
                     _ => db_failure(e),
                 })?;
-            count += 1;
+                count += 1;
+            }
+        }
+        Ok(())
+    };
+    match &mut db {
+        Db::Sqlite(conn) => {
+            conn.execute_batch("BEGIN")
+                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
+            let mut loader = sqlite::Loader::new(conn, &schema).map_err(db_failure)?;
+            each(&mut |t| loader.load(t))?;
+            drop(loader);
+            conn.execute_batch("COMMIT")
+                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
+        }
+        Db::Postgres(client) => {
+            let mut tx = client
+                .transaction()
+                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
+            let mut loader =
+                siftql::sql::postgres::Loader::new(&mut tx, &schema).map_err(db_failure)?;
+            each(&mut |t| loader.load(t))?;
+            drop(loader);
+            tx.commit()
+                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
         }
     }
-    drop(loader);
-    conn.execute_batch("COMMIT")
-        .map_err(|e| db_failure(sqlite::db_error(e)))?;
     eprintln!("loaded {count} record(s) into {}", schema.table);
     Ok(())
 }
 
 pub fn query(args: QueryArgs) -> Result<(), Failure> {
-    let conn = sqlite::open(sqlite_path(&args.db)?).map_err(db_failure)?;
+    let mut db = Db::open(&args.db)?;
     let schema = Schema::clusters();
-    sqlite::create_table(&conn, &schema).map_err(db_failure)?;
     let f = filter(&args.expr)?;
-    let compiled = compile(&f, &schema, Dialect::Sqlite, &bindings(&args.binds)?)
+    let compiled = compile(&f, &schema, db.dialect(), &bindings(&args.binds)?)
         .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
     let mut out = BufWriter::new(io::stdout().lock());
-    sqlite::query(&conn, &compiled, |doc| {
+    let mut write = |doc: &str| {
         writeln!(out, "{doc}").map_err(|e| Error::new(ErrorCode::Database, e.to_string()))
-    })
-    .map_err(db_failure)?;
+    };
+    let result = match &mut db {
+        Db::Sqlite(conn) => sqlite::create_table(conn, &schema)
+            .and_then(|()| sqlite::query(conn, &compiled, &mut write)),
+        Db::Postgres(client) => siftql::sql::postgres::create_table(client, &schema)
+            .and_then(|()| siftql::sql::postgres::query(client, &compiled, &mut write)),
+    };
+    result.map_err(db_failure)?;
     out.flush().map_err(io_failure)
 }

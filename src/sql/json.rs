@@ -40,7 +40,7 @@ impl Flavor {
         match self.d {
             Dialect::Postgres => {
                 let path_expr = text(jsonpath(path));
-                let found = "jsonb_path_query(CAST(? AS jsonb), CAST(? AS jsonpath))";
+                let found = "jsonb_path_query(CAST(? AS jsonb), CAST(CAST(? AS text) AS jsonpath))";
                 let sql = match mode {
                     0 => format!("{found} AS c(v)"),
                     _ => format!(

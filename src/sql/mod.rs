@@ -24,9 +24,16 @@
 //! ```
 
 pub mod load;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod schema;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+
+/// A database error as a siftql error (exit status 1 on the command line).
+pub fn db_error(e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorCode::Database, format!("database error: {e}"))
+}
 
 pub use schema::{Column, ColumnType, Schema};
 

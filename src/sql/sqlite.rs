@@ -12,13 +12,14 @@
 //! | `siftql_leaves(json, path, mode)` | the values at a path, walked as the evaluator walks it (see `sql::json`) |
 
 use rusqlite::functions::FunctionFlags;
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::params_from_iter;
+pub use rusqlite::Connection;
 use sea_query::Value as SqlValue;
 use serde_json::Value;
 
 use super::load::{key_column, row, row_columns, Cell};
 use super::{build, ColumnType, Compiled, Dialect, Schema};
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
 use crate::eval::{instant, lookup_json, lower, Leaf};
 
 /// Opens (or creates) a database file with siftql's functions registered.
@@ -28,10 +29,7 @@ pub fn open(path: &str) -> Result<Connection, Error> {
     Ok(conn)
 }
 
-/// A database error as a siftql error (exit status 1 on the command line).
-pub fn db_error(e: impl std::fmt::Display) -> Error {
-    Error::new(ErrorCode::Database, format!("database error: {e}"))
-}
+pub use super::db_error;
 
 /// Registers `siftql_lower`, `siftql_instant`, `regexp` and `siftql_leaves`.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {

@@ -92,7 +92,7 @@ fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Co
                 Dialect::Postgres => frag(
                     d,
                     &format!(
-                        "CAST(CASE WHEN length(?) = 10 THEN ? || 'T00:00:00Z' ELSE ? END AS timestamptz) {sym} CAST(? AS timestamptz)"
+                        "CAST(CASE WHEN length(?) = 10 THEN ? || 'T00:00:00Z' ELSE ? END AS timestamptz) {sym} CAST(CAST(? AS text) AS timestamptz)"
                     ),
                     vec![x.clone(), x.clone(), x, text(utc(instant(s).unwrap_or_default()))],
                 ),

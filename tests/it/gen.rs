@@ -351,18 +351,27 @@ pub fn vocab_filter() -> impl Strategy<Value = Filter> {
     group_of(node).prop_map(Filter::from)
 }
 
-/// Conditions the SQL backend compiles on every JSON path (no `phrase`,
-/// `words`, geo, or array/object values).
-pub fn sql_condition() -> impl Strategy<Value = Condition> {
+/// Conditions the SQL backend compiles on every JSON path of `dialect` (no
+/// `phrase`, `words`, geo, or array/object values; on PostgreSQL no regex
+/// and no RFC 3339 range literals).
+pub fn sql_condition(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Condition> {
     use Operator::*;
-    vocab_condition_of(vec![
-        Eq, Ne, Gt, Lt, Gte, Lte, In, Nin, Contains, StartsWith, EndsWith, Regex, Exists, IsNull,
-        Text,
-    ])
-    .prop_map(|mut c| {
+    let pg = dialect == siftql::sql::Dialect::Postgres;
+    let mut ops = vec![
+        Eq, Ne, Gt, Lt, Gte, Lte, In, Nin, Contains, StartsWith, EndsWith, Exists, IsNull, Text,
+    ];
+    if !pg {
+        ops.push(Regex);
+    }
+    vocab_condition_of(ops).prop_map(move |mut c| {
         if let Operand::Literal(Value::Array(items)) = &c.value {
             if !matches!(c.operator, In | Nin) {
                 c.value = Operand::Literal(items.first().cloned().unwrap_or(Value::Null));
+            }
+        }
+        if let Operand::Literal(Value::String(s)) = &c.value {
+            if pg && matches!(c.operator, Gt | Gte | Lt | Lte) && s.starts_with("2024") {
+                c.value = Operand::Literal(Value::String("x".to_owned()));
             }
         }
         c
@@ -371,7 +380,7 @@ pub fn sql_condition() -> impl Strategy<Value = Condition> {
 
 /// Filters of [`sql_condition`]s: mostly small and shallow, so that they
 /// match some records and not others.
-pub fn sql_filter() -> impl Strategy<Value = Filter> {
+pub fn sql_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filter> {
     fn small(node: impl Strategy<Value = Node> + Clone) -> impl Strategy<Value = Group> {
         let some = |n: std::ops::Range<usize>, node| prop::collection::vec(node, n).prop_map(Some);
         (
@@ -389,9 +398,9 @@ pub fn sql_filter() -> impl Strategy<Value = Filter> {
                 g
             })
     }
-    let leaf = sql_condition().prop_map(Node::from);
-    let node = leaf.prop_recursive(2, 6, 3, |inner| {
-        prop_oneof![3 => sql_condition().prop_map(Node::from), 1 => small(inner).prop_map(Node::from)]
+    let leaf = sql_condition(dialect).prop_map(Node::from);
+    let node = leaf.prop_recursive(2, 6, 3, move |inner| {
+        prop_oneof![3 => sql_condition(dialect).prop_map(Node::from), 1 => small(inner).prop_map(Node::from)]
     });
     small(node).prop_map(Filter::from)
 }

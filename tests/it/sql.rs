@@ -214,7 +214,7 @@ proptest! {
 
     /// SQLite returns exactly the rows the evaluator matches.
     #[test]
-    fn sqlite_agrees_with_the_evaluator(f in gen::sql_filter(), records in prop::collection::vec(gen::vocab_record(), 10..30)) {
+    fn sqlite_agrees_with_the_evaluator(f in gen::sql_filter(Dialect::Sqlite), records in prop::collection::vec(gen::vocab_record(), 10..30)) {
         let compiled = compile(&f, &doc_schema(), Dialect::Sqlite, &Default::default())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let conn = rusqlite::Connection::open_in_memory().unwrap();
@@ -280,4 +280,87 @@ fn default_schema_rejects_records_that_do_not_fit() {
     .unwrap();
     assert_eq!(rows, [r#"{"cluster_id": "a", "status": "done"}"#]);
     let _ = json!(null);
+}
+
+/// The PostgreSQL server of `SIFTQL_TEST_POSTGRES_URL`, or `None` (and a
+/// note on stderr) when it is unset. A set URL that does not connect fails.
+fn postgres() -> Option<siftql::sql::postgres::Client> {
+    let Ok(url) = std::env::var("SIFTQL_TEST_POSTGRES_URL") else {
+        eprintln!("SIFTQL_TEST_POSTGRES_URL is unset: PostgreSQL tests skipped");
+        return None;
+    };
+    Some(siftql::sql::postgres::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}")))
+}
+
+/// A table name of this test run's own, so parallel runs do not collide.
+fn own_table(prefix: &str) -> String {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{prefix}_{}_{nanos}_{n}", std::process::id())
+}
+
+#[test]
+fn postgres_agrees_with_the_evaluator() {
+    use proptest::test_runner::{Config, TestRunner};
+    use siftql::sql::postgres;
+    let Some(mut client) = postgres() else { return };
+    let schema = Schema::from_json_str(&format!(
+        r#"{{"table": "{}", "document": "doc", "open": true}}"#,
+        own_table("siftql_t")
+    ))
+    .unwrap();
+    postgres::create_table(&mut client, &schema).unwrap();
+    let client = std::cell::RefCell::new(client);
+    let mut runner = TestRunner::new(Config {
+        cases: 2000,
+        ..Config::default()
+    });
+    let result = runner.run(
+        &(
+            gen::sql_filter(Dialect::Postgres),
+            prop::collection::vec(gen::vocab_record(), 10..30),
+        ),
+        |(f, records)| {
+            let mut client = client.borrow_mut();
+            let compiled = compile(&f, &schema, Dialect::Postgres, &Default::default())
+                .map_err(|e| TestCaseError::fail(format!("{f}: {e}")))?;
+            let mut tx = client.transaction().unwrap();
+            tx.batch_execute(&format!("DELETE FROM \"{}\"", schema.table))
+                .unwrap();
+            let texts: Vec<String> = records.iter().map(Value::to_string).collect();
+            {
+                let mut loader = postgres::Loader::new(&mut tx, &schema).unwrap();
+                for t in &texts {
+                    loader.load(t).unwrap();
+                }
+            }
+            let mut got = Vec::new();
+            postgres::query(&mut tx, &compiled, |doc| {
+                got.push(doc.to_owned());
+                Ok(())
+            })
+            .map_err(|e| TestCaseError::fail(format!("{f}: {e}\n{}", compiled.build().0)))?;
+            tx.rollback().unwrap();
+            let p = Predicate::new(&f).unwrap();
+            let want: Vec<String> = texts
+                .iter()
+                .zip(&records)
+                .filter(|(_, r)| p.matches(*r))
+                .map(|(t, _)| t.clone())
+                .collect();
+            prop_assert_eq!(got, want, "filter {}", f.to_string());
+            Ok(())
+        },
+    );
+    client
+        .borrow_mut()
+        .batch_execute(&format!("DROP TABLE \"{}\"", schema.table))
+        .unwrap();
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }

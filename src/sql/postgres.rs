@@ -1,0 +1,191 @@
+//! Running compiled filters on PostgreSQL (the `postgres` crate).
+//!
+//! The document column is `json` (PostgreSQL keeps its text exactly, so a
+//! record comes back byte for byte); `json` columns of the schema are
+//! `jsonb`; rows keep their load order in `siftql_seq`.
+
+use postgres::types::{ToSql, Type};
+pub use postgres::Client;
+use postgres::{GenericClient, NoTls, Statement};
+use sea_query::{ExprTrait, Value as SqlValue};
+
+use super::load::{key_column, row, row_columns, Cell};
+use super::{build, ColumnType, Compiled, Dialect, Schema};
+use crate::error::Error;
+
+pub use super::db_error;
+
+/// Connects to a `postgres://` URL (no TLS: local and private networks).
+pub fn connect(url: &str) -> Result<Client, Error> {
+    Client::connect(url, NoTls).map_err(db_error)
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn sql_type(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Text | ColumnType::Timestamp => "TEXT",
+        ColumnType::Integer => "BIGINT",
+        ColumnType::Float => "DOUBLE PRECISION",
+        ColumnType::Bool => "BOOLEAN",
+        ColumnType::Json => "JSONB",
+    }
+}
+
+/// Creates the schema's table if it is missing.
+pub fn create_table(client: &mut impl GenericClient, schema: &Schema) -> Result<(), Error> {
+    let mut cols = vec!["siftql_seq BIGINT GENERATED ALWAYS AS IDENTITY".to_owned()];
+    if let Some(doc) = &schema.document {
+        cols.push(format!("{} JSON NOT NULL", quote(doc)));
+    }
+    for c in &schema.columns {
+        let key = if key_column(schema).is_some_and(|k| k.column == c.column) {
+            " PRIMARY KEY"
+        } else {
+            ""
+        };
+        cols.push(format!("{} {}{key}", quote(&c.column), sql_type(c.ty)));
+    }
+    let sql = format!(
+        "CREATE TABLE IF NOT EXISTS {} ({})",
+        quote(&schema.table),
+        cols.join(", ")
+    );
+    client.batch_execute(&sql).map_err(db_error)
+}
+
+/// Inserts or replaces records (by the key column).
+pub struct Loader<'c, C: GenericClient> {
+    client: &'c mut C,
+    stmt: Statement,
+    schema: Schema,
+}
+
+impl<'c, C: GenericClient> Loader<'c, C> {
+    /// Prepares the upsert for `schema` (creating its table if missing), on a
+    /// client or inside a transaction.
+    pub fn new(client: &'c mut C, schema: &Schema) -> Result<Loader<'c, C>, Error> {
+        create_table(client, schema)?;
+        let names: Vec<String> = row_columns(schema).into_iter().map(quote).collect();
+        let json_cols: Vec<bool> = schema
+            .document
+            .iter()
+            .map(|_| true)
+            .chain(schema.columns.iter().map(|c| c.ty == ColumnType::Json))
+            .collect();
+        let marks: Vec<String> = (1..=names.len())
+            .map(|i| {
+                let target = if i == 1 && schema.document.is_some() {
+                    "json"
+                } else {
+                    "jsonb"
+                };
+                if json_cols[i - 1] {
+                    format!("CAST(CAST(${i} AS text) AS {target})")
+                } else {
+                    format!("${i}")
+                }
+            })
+            .collect();
+        let update = match key_column(schema) {
+            Some(k) => format!(
+                " ON CONFLICT ({}) DO UPDATE SET {}",
+                quote(&k.column),
+                names
+                    .iter()
+                    .map(|n| format!("{n} = EXCLUDED.{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => String::new(),
+        };
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({}){update}",
+            quote(&schema.table),
+            names.join(", "),
+            marks.join(", ")
+        );
+        let stmt = client.prepare(&sql).map_err(db_error)?;
+        Ok(Loader {
+            client,
+            stmt,
+            schema: schema.clone(),
+        })
+    }
+
+    /// Loads one record given as JSON text (kept byte for byte).
+    pub fn load(&mut self, text: &str) -> Result<(), Error> {
+        let cells = row(&self.schema, text)?;
+        let params: Vec<Box<dyn ToSql + Sync>> = cells
+            .into_iter()
+            .zip(self.stmt.params())
+            .map(|(c, ty)| cell_param(c, ty))
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|b| b.as_ref()).collect();
+        self.client.execute(&self.stmt, &refs).map_err(db_error)?;
+        Ok(())
+    }
+}
+
+fn cell_param(c: Cell, ty: &Type) -> Box<dyn ToSql + Sync> {
+    match (c, ty) {
+        (Cell::Null, t) if *t == Type::BOOL => Box::new(None::<bool>),
+        (Cell::Null, t) if *t == Type::INT8 => Box::new(None::<i64>),
+        (Cell::Null, t) if *t == Type::FLOAT8 => Box::new(None::<f64>),
+        (Cell::Null, _) => Box::new(None::<String>),
+        (Cell::Text(s), _) => Box::new(s),
+        (Cell::Int(i), t) if *t == Type::FLOAT8 => Box::new(i as f64),
+        (Cell::Int(i), _) => Box::new(i),
+        (Cell::Float(f), _) => Box::new(f),
+        (Cell::Bool(b), _) => Box::new(b),
+    }
+}
+
+/// A bound value as the type PostgreSQL inferred for its placeholder.
+fn value_param(v: &SqlValue, ty: &Type) -> Box<dyn ToSql + Sync> {
+    match v {
+        SqlValue::Bool(Some(b)) => Box::new(*b),
+        SqlValue::BigInt(Some(i)) if *ty == Type::FLOAT8 => Box::new(*i as f64),
+        SqlValue::BigInt(Some(i)) if *ty == Type::INT4 => {
+            Box::new(i32::try_from(*i).unwrap_or(i32::MAX))
+        }
+        SqlValue::BigInt(Some(i)) if *ty == Type::TEXT => Box::new(i.to_string()),
+        SqlValue::BigInt(Some(i)) => Box::new(*i),
+        SqlValue::Double(Some(f)) => Box::new(*f),
+        SqlValue::String(Some(s)) => Box::new(s.clone()),
+        _ => Box::new(None::<String>),
+    }
+}
+
+/// Runs a compiled filter's `SELECT` (in load order), calling `row` with
+/// each matching document.
+pub fn query(
+    client: &mut impl GenericClient,
+    compiled: &Compiled,
+    mut row: impl FnMut(&str) -> Result<(), Error>,
+) -> Result<(), Error> {
+    // The document comes back as text, exactly as stored.
+    let doc = compiled.document.as_deref().unwrap_or("doc");
+    let select = sea_query::Query::select()
+        .expr(sea_query::Expr::col(sea_query::Alias::new(doc)).cast_as("text"))
+        .from(sea_query::Alias::new(&compiled.table))
+        .cond_where(compiled.condition())
+        .order_by(sea_query::Alias::new("siftql_seq"), sea_query::Order::Asc)
+        .to_owned();
+    let (sql, values) = build(&select, Dialect::Postgres);
+    let stmt = client.prepare(&sql).map_err(db_error)?;
+    let params: Vec<Box<dyn ToSql + Sync>> = values
+        .0
+        .iter()
+        .zip(stmt.params())
+        .map(|(v, ty)| value_param(v, ty))
+        .collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|b| b.as_ref()).collect();
+    for r in client.query(&stmt, &refs).map_err(db_error)? {
+        let doc: String = r.try_get(0).map_err(db_error)?;
+        row(&doc)?;
+    }
+    Ok(())
+}
