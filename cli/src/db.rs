@@ -120,6 +120,7 @@ pub fn sql(args: SqlArgs) -> Result<(), Failure> {
 enum Db {
     Sqlite(rusqlite_conn::Connection),
     Postgres(postgres_client::Client),
+    MySql(siftql::sql::mysql::Conn),
 }
 
 mod rusqlite_conn {
@@ -145,10 +146,11 @@ impl Db {
                 siftql::sql::postgres::connect(url).map_err(db_failure)?,
             ));
         }
-        if url.starts_with("mysql://") {
-            return Err(Failure::Other(format!(
-                "{url}: MySQL/MariaDB is not supported by this build yet"
-            )));
+        if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            let url = url.replacen("mariadb://", "mysql://", 1);
+            return Ok(Db::MySql(
+                siftql::sql::mysql::connect(&url).map_err(db_failure)?,
+            ));
         }
         Err(Failure::BadInput(format!(
             "--db {url}: expected sqlite:PATH, postgres://… or mysql://…"
@@ -159,6 +161,7 @@ impl Db {
         match self {
             Db::Sqlite(_) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
+            Db::MySql(_) => Dialect::MySql,
         }
     }
 }
@@ -219,6 +222,17 @@ pub fn load(args: LoadArgs) -> Result<(), Failure> {
             tx.commit()
                 .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
         }
+        Db::MySql(conn) => {
+            let mut tx = conn
+                .start_transaction(Default::default())
+                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
+            let mut loader =
+                siftql::sql::mysql::Loader::new(&mut tx, &schema).map_err(db_failure)?;
+            each(&mut |t| loader.load(t))?;
+            drop(loader);
+            tx.commit()
+                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
+        }
     }
     eprintln!("loaded {count} record(s) into {}", schema.table);
     Ok(())
@@ -239,6 +253,8 @@ pub fn query(args: QueryArgs) -> Result<(), Failure> {
             .and_then(|()| sqlite::query(conn, &compiled, &mut write)),
         Db::Postgres(client) => siftql::sql::postgres::create_table(client, &schema)
             .and_then(|()| siftql::sql::postgres::query(client, &compiled, &mut write)),
+        Db::MySql(conn) => siftql::sql::mysql::create_table(conn, &schema)
+            .and_then(|()| siftql::sql::mysql::query(conn, &compiled, &mut write)),
     };
     result.map_err(db_failure)?;
     out.flush().map_err(io_failure)

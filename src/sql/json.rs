@@ -34,8 +34,10 @@ struct Flavor {
 }
 
 impl Flavor {
-    /// `FROM …` producing the rows `c`, and the expressions for its `?`s.
-    fn source(&self, column: &str, path: &[String], mode: u8) -> (String, Vec<Expr>) {
+    /// `FROM …` producing the rows `c`, and the expressions for its `?`s;
+    /// MySQL needs one per way the path can cross arrays (the condition is
+    /// then true when it holds for any of them).
+    fn sources(&self, column: &str, path: &[String], mode: u8) -> Vec<(String, Vec<Expr>)> {
         let col = Expr::col(Alias::new(column));
         match self.d {
             Dialect::Postgres => {
@@ -49,14 +51,39 @@ impl Flavor {
                         if mode == 1 { "jsonb_build_array(l.v)" } else { "'[]'::jsonb" }
                     ),
                 };
-                (sql, vec![col, path_expr])
+                vec![(sql, vec![col, path_expr])]
             }
-            _ => {
+            Dialect::MySql => {
+                // JSON_TABLE takes its path only as a literal: sea-query
+                // writes it, escaped; the values stay bound.
+                let table = "JSON_TABLE(?, ? COLUMNS (v JSON PATH '$'))";
+                let sql = match mode {
+                    0 => format!("{table} AS c"),
+                    _ => format!(
+                        "{table} AS l CROSS JOIN JSON_TABLE(CASE WHEN JSON_TYPE(l.v) = 'ARRAY' THEN l.v ELSE {} END, \
+                         '$[*]' COLUMNS (v JSON PATH '$')) AS c",
+                        if mode == 1 { "CONCAT('[', l.v, ']')" } else { "'[]'" }
+                    ),
+                };
+                mysql_paths(path)
+                    .into_iter()
+                    .map(|p| {
+                        (
+                            sql.clone(),
+                            vec![
+                                col.clone(),
+                                Expr::Constant(sea_query::Value::String(Some(p))),
+                            ],
+                        )
+                    })
+                    .collect()
+            }
+            Dialect::Sqlite => {
                 let path = serde_json::to_string(path).expect("a list of strings");
-                (
+                vec![(
                     format!("json_each(siftql_leaves(?, ?, {mode})) AS c"),
                     vec![col, text(path)],
-                )
+                )]
             }
         }
     }
@@ -64,21 +91,26 @@ impl Flavor {
     fn is_text(&self) -> &'static str {
         match self.d {
             Dialect::Postgres => "jsonb_typeof(c.v) = 'string'",
-            _ => "c.type = 'text'",
+            Dialect::MySql => "JSON_TYPE(c.v) = 'STRING'",
+            Dialect::Sqlite => "c.type = 'text'",
         }
     }
 
     fn text_value(&self) -> Expr {
         match self.d {
             Dialect::Postgres => Expr::cust("(c.v #>> '{}')"),
-            _ => Expr::cust("c.value"),
+            Dialect::MySql => Expr::cust("JSON_UNQUOTE(c.v)"),
+            Dialect::Sqlite => Expr::cust("c.value"),
         }
     }
 
     fn is_number(&self) -> &'static str {
         match self.d {
             Dialect::Postgres => "jsonb_typeof(c.v) = 'number'",
-            _ => "c.type IN ('integer', 'real')",
+            Dialect::MySql => {
+                "JSON_TYPE(c.v) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')"
+            }
+            Dialect::Sqlite => "c.type IN ('integer', 'real')",
         }
     }
 
@@ -93,7 +125,13 @@ impl Flavor {
                 ),
                 vec![text(n.to_string())],
             ),
-            _ => (
+            Dialect::MySql => (
+                format!("{} AND CAST(c.v AS DOUBLE) {op} ?", self.is_number()),
+                vec![Expr::val(
+                    super::sql_value(&Value::Number(n.clone())).ok_or(Gap::StructuredValue)?,
+                )],
+            ),
+            Dialect::Sqlite => (
                 format!("{} AND c.value {op} ?", self.is_number()),
                 vec![Expr::val(
                     super::sql_value(&Value::Number(n.clone())).ok_or(Gap::StructuredValue)?,
@@ -106,6 +144,8 @@ impl Flavor {
         match (self.d, b) {
             (Dialect::Postgres, true) => "jsonb_typeof(c.v) = 'boolean' AND c.v = 'true'::jsonb",
             (Dialect::Postgres, false) => "jsonb_typeof(c.v) = 'boolean' AND c.v = 'false'::jsonb",
+            (Dialect::MySql, true) => "JSON_TYPE(c.v) = 'BOOLEAN' AND JSON_UNQUOTE(c.v) = 'true'",
+            (Dialect::MySql, false) => "JSON_TYPE(c.v) = 'BOOLEAN' AND JSON_UNQUOTE(c.v) = 'false'",
             (_, true) => "c.type = 'true'",
             (_, false) => "c.type = 'false'",
         }
@@ -114,14 +154,16 @@ impl Flavor {
     fn is_null(&self) -> &'static str {
         match self.d {
             Dialect::Postgres => "jsonb_typeof(c.v) = 'null'",
-            _ => "c.type = 'null'",
+            Dialect::MySql => "JSON_TYPE(c.v) = 'NULL'",
+            Dialect::Sqlite => "c.type = 'null'",
         }
     }
 
     fn not_null(&self) -> &'static str {
         match self.d {
             Dialect::Postgres => "jsonb_typeof(c.v) <> 'null'",
-            _ => "c.type <> 'null'",
+            Dialect::MySql => "JSON_TYPE(c.v) <> 'NULL'",
+            Dialect::Sqlite => "c.type <> 'null'",
         }
     }
 
@@ -129,28 +171,32 @@ impl Flavor {
     fn text_cmp(&self, op: &str) -> String {
         match self.d {
             Dialect::Postgres => format!("(? COLLATE \"C\") {op} ?"),
-            _ => format!("? {op} ?"),
+            Dialect::MySql => format!("CAST(? AS BINARY) {op} CAST(? AS BINARY)"),
+            Dialect::Sqlite => format!("? {op} ?"),
         }
     }
 
     fn instr(&self) -> &'static str {
         match self.d {
             Dialect::Postgres => "strpos(?, ?) > 0",
-            _ => "instr(?, ?) > 0",
+            Dialect::MySql => "INSTR(CAST(? AS BINARY), CAST(? AS BINARY)) > 0",
+            Dialect::Sqlite => "instr(?, ?) > 0",
         }
     }
 
     fn starts(&self) -> &'static str {
         match self.d {
             Dialect::Postgres => "left(?, length(?)) = ?",
-            _ => "substr(?, 1, length(?)) = ?",
+            Dialect::MySql => "CAST(LEFT(?, CHAR_LENGTH(?)) AS BINARY) = CAST(? AS BINARY)",
+            Dialect::Sqlite => "substr(?, 1, length(?)) = ?",
         }
     }
 
     fn ends(&self) -> &'static str {
         match self.d {
             Dialect::Postgres => "right(?, length(?)) = ?",
-            _ => "substr(?, -length(?)) = ?",
+            Dialect::MySql => "CAST(RIGHT(?, CHAR_LENGTH(?)) AS BINARY) = CAST(? AS BINARY)",
+            Dialect::Sqlite => "substr(?, -length(?)) = ?",
         }
     }
 }
@@ -173,6 +219,32 @@ fn jsonpath(path: &[String]) -> String {
     p
 }
 
+/// The MySQL paths for every way `path` can cross arrays on the way:
+/// `$."a"."b"` and `$."a"[*]."b"`.
+fn mysql_paths(path: &[String]) -> Vec<String> {
+    let quoted: Vec<String> = path
+        .iter()
+        .map(|seg| format!("\"{}\"", seg.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    let variants = 1usize << path.len().saturating_sub(1);
+    (0..variants)
+        .map(|bits| {
+            let mut p = String::from("$");
+            for (j, q) in quoted.iter().enumerate() {
+                if j > 0 && bits & (1 << (j - 1)) != 0 {
+                    p.push_str("[*]");
+                }
+                p.push('.');
+                p.push_str(q);
+            }
+            p
+        })
+        .collect()
+}
+
+/// Most segments a MySQL path may have (it becomes 2^(n-1) variants).
+const MYSQL_MAX_SEGMENTS: usize = 8;
+
 /// A JSON condition builder for one column and path.
 pub(super) struct At<'a> {
     f: Flavor,
@@ -183,10 +255,22 @@ pub(super) struct At<'a> {
 impl<'a> At<'a> {
     pub(super) fn new(d: Dialect, column: &'a str, path: &'a [String]) -> Result<At<'a>, Gap> {
         match d {
-            Dialect::MySql => Err(Gap::Json),
-            // A number segment indexes arrays in the evaluator; lax paths
+            // MariaDB's path syntax has no escape for a backslash in a key.
+            Dialect::MySql
+                if path.len() > MYSQL_MAX_SEGMENTS
+                    || path
+                        .iter()
+                        .any(|s| s.contains(|c: char| c == '\\' || c.is_control())) =>
+            {
+                Err(Gap::Json)
+            }
+            // A number segment indexes arrays in the evaluator; these paths
             // cannot say "index if array, key if object".
-            Dialect::Postgres if path.iter().any(|s| s.parse::<usize>().is_ok()) => Err(Gap::Json),
+            Dialect::Postgres | Dialect::MySql
+                if path.iter().any(|s| s.parse::<usize>().is_ok()) =>
+            {
+                Err(Gap::Json)
+            }
             _ => Ok(At {
                 f: Flavor { d },
                 column,
@@ -196,15 +280,18 @@ impl<'a> At<'a> {
     }
 
     fn exists(&self, mode: u8, test: Option<(String, Vec<Expr>)>) -> Condition {
-        let (from, mut exprs) = self.f.source(self.column, self.path, mode);
-        let sql = match test {
-            Some((t, params)) => {
-                exprs.extend(params);
-                format!("EXISTS (SELECT 1 FROM {from} WHERE {t})")
-            }
-            None => format!("EXISTS (SELECT 1 FROM {from})"),
-        };
-        Condition::all().add(frag(self.f.d, &sql, exprs))
+        let mut any = Condition::any();
+        for (from, mut exprs) in self.f.sources(self.column, self.path, mode) {
+            let sql = match &test {
+                Some((t, params)) => {
+                    exprs.extend(params.iter().cloned());
+                    format!("EXISTS (SELECT 1 FROM {from} WHERE {t})")
+                }
+                None => format!("EXISTS (SELECT 1 FROM {from})"),
+            };
+            any = any.add(frag(self.f.d, &sql, exprs));
+        }
+        any
     }
 
     /// Some value is found at the path (even `null`).

@@ -24,6 +24,8 @@
 //! ```
 
 pub mod load;
+#[cfg(feature = "mysql")]
+pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod schema;
@@ -101,7 +103,9 @@ impl FromStr for Dialect {
 pub enum Gap {
     /// The operator is not compiled for values inside JSON columns.
     JsonOperator(Operator),
-    /// Fields inside JSON are not compiled for this dialect yet.
+    /// A JSON path the dialect cannot walk as the evaluator does (a number
+    /// segment on PostgreSQL or MySQL; on MySQL more than 8 segments, or a
+    /// backslash or control character in a key).
     Json,
     /// `eq`/`ne`/`in`/`nin`/`contains` with an array or object value, or an
     /// integer beyond the signed 64-bit range.
@@ -110,16 +114,18 @@ pub enum Gap {
     Operator(Operator),
 }
 
-/// Whether `dialect` compiles `op` on a typed column (`json = false`) or
-/// inside a JSON column (`json = true`); `Err` says what is missing. This is
-/// the capability table of the README, and the compiler consults it.
-pub fn capability(dialect: Dialect, op: Operator, json: bool) -> Result<(), Gap> {
+/// Whether `dialect` compiles `op` at all; `Err` says what is missing. This
+/// is the capability table of the README, and the compiler consults it.
+/// (Some values are gaps of their own, listed under the table: an RFC 3339
+/// range literal inside JSON on PostgreSQL and MySQL, a timestamp column
+/// range on MySQL, array/object literals, integers beyond 64 bits, number
+/// path segments on PostgreSQL and MySQL.)
+pub fn capability(dialect: Dialect, op: Operator) -> Result<(), Gap> {
     use Operator::*;
     match (op, dialect) {
         (Phrase | Words | GeoRadius | GeoBoundingBox | GeoPolygon, _) => Err(Gap::Operator(op)),
         // Rust regex syntax is not PostgreSQL's or MySQL's.
         (Regex, Dialect::Postgres | Dialect::MySql) => Err(Gap::Operator(op)),
-        (_, Dialect::MySql) if json => Err(Gap::Json),
         _ => Ok(()),
     }
 }
@@ -128,7 +134,10 @@ fn gap_error(dialect: Dialect, gap: Gap) -> Error {
     let what = match gap {
         Gap::Operator(op) => format!("operator `{op}` has no SQL translation yet; filter in memory (`siftql filter`)"),
         Gap::JsonOperator(op) => format!("operator `{op}` is not compiled for fields inside JSON on {dialect}"),
-        Gap::Json => format!("fields inside JSON columns are not compiled for {dialect} yet"),
+        Gap::Json => format!(
+            "this path inside JSON cannot be compiled for {dialect} (a number segment; on MySQL more than 8 \
+             segments, or a backslash or control character in a key)"
+        ),
         Gap::StructuredValue => {
             "comparing with an array or object value, or an integer beyond 64 bits, has no SQL translation yet".to_owned()
         }
@@ -270,8 +279,7 @@ impl Fold for Compiler<'_> {
             .schema
             .place(&c.field)
             .map_err(|e| e.with_span(c.span, "this field"))?;
-        let json = matches!(place, Place::Json { .. });
-        capability(self.dialect, c.operator, json)
+        capability(self.dialect, c.operator)
             .map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))?;
         let ci = !scope.case_sensitive;
         let cond = match place {

@@ -352,11 +352,11 @@ pub fn vocab_filter() -> impl Strategy<Value = Filter> {
 }
 
 /// Conditions the SQL backend compiles on every JSON path of `dialect` (no
-/// `phrase`, `words`, geo, or array/object values; on PostgreSQL no regex
+/// `phrase`, `words`, geo, or array/object values; on PostgreSQL and MySQL no regex
 /// and no RFC 3339 range literals).
 pub fn sql_condition(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Condition> {
     use Operator::*;
-    let pg = dialect == siftql::sql::Dialect::Postgres;
+    let pg = dialect != siftql::sql::Dialect::Sqlite;
     let mut ops = vec![
         Eq, Ne, Gt, Lt, Gte, Lte, In, Nin, Contains, StartsWith, EndsWith, Exists, IsNull, Text,
     ];

@@ -303,48 +303,31 @@ fn own_table(prefix: &str) -> String {
     format!("{prefix}_{}_{nanos}_{n}", std::process::id())
 }
 
-#[test]
-fn postgres_agrees_with_the_evaluator() {
+/// Runs 2,000 generated cases of filters × records through `run` (which
+/// loads the records into the table and returns the documents the compiled
+/// filter selects) and requires the evaluator's answer.
+fn differential(
+    dialect: Dialect,
+    schema: &Schema,
+    mut run: impl FnMut(&siftql::sql::Compiled, &[String]) -> Result<Vec<String>, siftql::Error>,
+) {
     use proptest::test_runner::{Config, TestRunner};
-    use siftql::sql::postgres;
-    let Some(mut client) = postgres() else { return };
-    let schema = Schema::from_json_str(&format!(
-        r#"{{"table": "{}", "document": "doc", "open": true}}"#,
-        own_table("siftql_t")
-    ))
-    .unwrap();
-    postgres::create_table(&mut client, &schema).unwrap();
-    let client = std::cell::RefCell::new(client);
     let mut runner = TestRunner::new(Config {
         cases: 2000,
         ..Config::default()
     });
+    let run = std::cell::RefCell::new(&mut run);
     let result = runner.run(
         &(
-            gen::sql_filter(Dialect::Postgres),
+            gen::sql_filter(dialect),
             prop::collection::vec(gen::vocab_record(), 10..30),
         ),
         |(f, records)| {
-            let mut client = client.borrow_mut();
-            let compiled = compile(&f, &schema, Dialect::Postgres, &Default::default())
+            let compiled = compile(&f, schema, dialect, &Default::default())
                 .map_err(|e| TestCaseError::fail(format!("{f}: {e}")))?;
-            let mut tx = client.transaction().unwrap();
-            tx.batch_execute(&format!("DELETE FROM \"{}\"", schema.table))
-                .unwrap();
             let texts: Vec<String> = records.iter().map(Value::to_string).collect();
-            {
-                let mut loader = postgres::Loader::new(&mut tx, &schema).unwrap();
-                for t in &texts {
-                    loader.load(t).unwrap();
-                }
-            }
-            let mut got = Vec::new();
-            postgres::query(&mut tx, &compiled, |doc| {
-                got.push(doc.to_owned());
-                Ok(())
-            })
-            .map_err(|e| TestCaseError::fail(format!("{f}: {e}\n{}", compiled.build().0)))?;
-            tx.rollback().unwrap();
+            let got = (run.borrow_mut())(&compiled, &texts)
+                .map_err(|e| TestCaseError::fail(format!("{f}: {e}\n{}", compiled.build().0)))?;
             let p = Predicate::new(&f).unwrap();
             let want: Vec<String> = texts
                 .iter()
@@ -352,15 +335,155 @@ fn postgres_agrees_with_the_evaluator() {
                 .filter(|(_, r)| p.matches(*r))
                 .map(|(t, _)| t.clone())
                 .collect();
-            prop_assert_eq!(got, want, "filter {}", f.to_string());
+            prop_assert_eq!(got, want, "{}: filter {}", dialect, f.to_string());
             Ok(())
         },
     );
-    client
-        .borrow_mut()
-        .batch_execute(&format!("DROP TABLE \"{}\"", schema.table))
-        .unwrap();
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+fn own_schema(prefix: &str) -> Schema {
+    Schema::from_json_str(&format!(
+        r#"{{"table": "{}", "document": "doc", "open": true}}"#,
+        own_table(prefix)
+    ))
+    .unwrap()
+}
+
+#[test]
+fn postgres_agrees_with_the_evaluator() {
+    use siftql::sql::postgres;
+    let Some(mut client) = postgres() else { return };
+    let schema = own_schema("siftql_t");
+    postgres::create_table(&mut client, &schema).unwrap();
+    let table = schema.table.clone();
+    differential(Dialect::Postgres, &schema, |compiled, texts| {
+        let mut tx = client.transaction().map_err(siftql::sql::db_error)?;
+        tx.batch_execute(&format!("DELETE FROM \"{table}\""))
+            .map_err(siftql::sql::db_error)?;
+        {
+            let mut loader = postgres::Loader::new(&mut tx, &schema)?;
+            for t in texts {
+                loader.load(t)?;
+            }
+        }
+        let mut got = Vec::new();
+        postgres::query(&mut tx, compiled, |doc| {
+            got.push(doc.to_owned());
+            Ok(())
+        })?;
+        tx.rollback().map_err(siftql::sql::db_error)?;
+        Ok(got)
+    });
+    let mut client = self::postgres().unwrap();
+    client
+        .batch_execute(&format!("DROP TABLE \"{}\"", schema.table))
+        .unwrap();
+}
+
+/// The MySQL/MariaDB server of `SIFTQL_TEST_MYSQL_URL`, or `None` (and a
+/// note on stderr) when it is unset. A set URL that does not connect fails.
+fn mysql() -> Option<siftql::sql::mysql::Conn> {
+    let Ok(url) = std::env::var("SIFTQL_TEST_MYSQL_URL") else {
+        eprintln!("SIFTQL_TEST_MYSQL_URL is unset: MySQL/MariaDB tests skipped");
+        return None;
+    };
+    Some(siftql::sql::mysql::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}")))
+}
+
+#[test]
+fn mysql_agrees_with_the_evaluator() {
+    use siftql::sql::mysql;
+    use siftql::sql::mysql::Queryable;
+    let Some(mut conn) = self::mysql() else {
+        return;
+    };
+    let schema = own_schema("siftql_t");
+    mysql::create_table(&mut conn, &schema).unwrap();
+    let table = schema.table.clone();
+    differential(Dialect::MySql, &schema, |compiled, texts| {
+        let mut tx = conn
+            .start_transaction(Default::default())
+            .map_err(siftql::sql::db_error)?;
+        tx.query_drop(format!("DELETE FROM `{table}`"))
+            .map_err(siftql::sql::db_error)?;
+        {
+            let mut loader = mysql::Loader::new(&mut tx, &schema)?;
+            for t in texts {
+                loader.load(t)?;
+            }
+        }
+        let mut got = Vec::new();
+        mysql::query(&mut tx, compiled, |doc| {
+            got.push(doc.to_owned());
+            Ok(())
+        })?;
+        tx.rollback().map_err(siftql::sql::db_error)?;
+        Ok(got)
+    });
+    conn.query_drop(format!("DROP TABLE `{}`", schema.table))
+        .unwrap();
+}
+
+/// MySQL takes JSON paths only as literals; hostile key names must still
+/// mean exactly that key (sea-query escapes the literal).
+#[test]
+fn mysql_json_paths_with_hostile_names() {
+    use siftql::sql::mysql;
+    let Some(mut conn) = self::mysql() else {
+        return;
+    };
+    let schema = own_schema("siftql_h");
+    let names = [
+        "a'b",
+        "a\"b",
+        "a`b",
+        "'; DROP TABLE x; --",
+        "$",
+        "a*b",
+        "é",
+        "a[*]",
+        "a\"\"b",
+    ];
+    let records: Vec<String> = names
+        .iter()
+        .map(|n| json!({ *n: "v" }).to_string())
+        .collect();
+    {
+        let mut loader = mysql::Loader::new(&mut conn, &schema).unwrap();
+        for r in &records {
+            loader.load(r).unwrap();
+        }
+    }
+    for (i, n) in names.iter().enumerate() {
+        let f = format!("`{}` = \"v\"", n.replace('`', "``"));
+        let c = compile(
+            &f.parse().unwrap(),
+            &schema,
+            Dialect::MySql,
+            &Default::default(),
+        )
+        .unwrap();
+        let mut got = Vec::new();
+        mysql::query(&mut conn, &c, |d| {
+            got.push(d.to_owned());
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(got, [records[i].clone()], "{f}");
+    }
+    // A backslash in a key has no MySQL path spelling: a clear error.
+    let e = compile(
+        &"`a\\b` = 1".parse().unwrap(),
+        &schema,
+        Dialect::MySql,
+        &Default::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unsupported);
+    use siftql::sql::mysql::Queryable;
+    conn.query_drop(format!("DROP TABLE `{}`", schema.table))
+        .unwrap();
 }

@@ -1,0 +1,150 @@
+//! Running compiled filters on MySQL 8 / MariaDB 10.6+ (the `mysql` crate).
+//!
+//! The document column is `LONGTEXT` (kept byte for byte); `json` columns
+//! of the schema are `LONGTEXT` holding JSON; rows keep their load order in
+//! `siftql_seq`.
+
+pub use mysql::prelude::Queryable;
+pub use mysql::Conn;
+
+use mysql::{Opts, Params, Value as MyValue};
+use sea_query::Value as SqlValue;
+
+use super::load::{key_column, row, row_columns, Cell};
+use super::{build, db_error, ColumnType, Compiled, Dialect, Schema};
+use crate::error::Error;
+
+/// Connects to a `mysql://` URL (no TLS: local and private networks).
+pub fn connect(url: &str) -> Result<Conn, Error> {
+    let opts = Opts::from_url(url).map_err(db_error)?;
+    let mut conn = Conn::new(opts).map_err(db_error)?;
+    // Backslashes in string literals stay escapes, as sea-query writes them.
+    conn.query_drop("SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')")
+        .map_err(db_error)?;
+    Ok(conn)
+}
+
+fn quote(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+fn sql_type(ty: ColumnType, key: bool) -> &'static str {
+    match ty {
+        ColumnType::Text | ColumnType::Timestamp if key => "VARCHAR(255)",
+        ColumnType::Text | ColumnType::Timestamp => "TEXT",
+        ColumnType::Integer => "BIGINT",
+        ColumnType::Float => "DOUBLE",
+        ColumnType::Bool => "BOOLEAN",
+        ColumnType::Json => "LONGTEXT",
+    }
+}
+
+/// Creates the schema's table if it is missing.
+pub fn create_table(conn: &mut impl Queryable, schema: &Schema) -> Result<(), Error> {
+    let mut cols = vec!["siftql_seq BIGINT NOT NULL AUTO_INCREMENT UNIQUE".to_owned()];
+    if let Some(doc) = &schema.document {
+        cols.push(format!("{} LONGTEXT NOT NULL", quote(doc)));
+    }
+    for c in &schema.columns {
+        let key = key_column(schema).is_some_and(|k| k.column == c.column);
+        let pk = if key { " PRIMARY KEY" } else { "" };
+        cols.push(format!("{} {}{pk}", quote(&c.column), sql_type(c.ty, key)));
+    }
+    let sql = format!(
+        "CREATE TABLE IF NOT EXISTS {} ({}) CHARACTER SET utf8mb4",
+        quote(&schema.table),
+        cols.join(", ")
+    );
+    conn.query_drop(sql).map_err(db_error)
+}
+
+fn cell(c: Cell) -> MyValue {
+    match c {
+        Cell::Null => MyValue::NULL,
+        Cell::Text(s) => MyValue::Bytes(s.into_bytes()),
+        Cell::Int(i) => MyValue::Int(i),
+        Cell::Float(f) => MyValue::Double(f),
+        Cell::Bool(b) => MyValue::Int(i64::from(b)),
+    }
+}
+
+/// Inserts or replaces records (by the key column).
+pub struct Loader<'c, C: Queryable> {
+    conn: &'c mut C,
+    sql: String,
+    schema: Schema,
+}
+
+impl<'c, C: Queryable> Loader<'c, C> {
+    /// Prepares the upsert for `schema` (creating its table if missing).
+    pub fn new(conn: &'c mut C, schema: &Schema) -> Result<Loader<'c, C>, Error> {
+        create_table(conn, schema)?;
+        let names: Vec<String> = row_columns(schema).into_iter().map(quote).collect();
+        let marks = vec!["?"; names.len()].join(", ");
+        let update = match key_column(schema) {
+            Some(_) => format!(
+                " ON DUPLICATE KEY UPDATE {}",
+                names
+                    .iter()
+                    .map(|n| format!("{n} = VALUES({n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => String::new(),
+        };
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({marks}){update}",
+            quote(&schema.table),
+            names.join(", ")
+        );
+        Ok(Loader {
+            conn,
+            sql,
+            schema: schema.clone(),
+        })
+    }
+
+    /// Loads one record given as JSON text (kept byte for byte).
+    pub fn load(&mut self, text: &str) -> Result<(), Error> {
+        let params: Vec<MyValue> = row(&self.schema, text)?.into_iter().map(cell).collect();
+        self.conn
+            .exec_drop(&self.sql, Params::Positional(params))
+            .map_err(db_error)
+    }
+}
+
+fn value(v: &SqlValue) -> MyValue {
+    match v {
+        SqlValue::Bool(Some(b)) => MyValue::Int(i64::from(*b)),
+        SqlValue::BigInt(Some(i)) => MyValue::Int(*i),
+        SqlValue::Int(Some(i)) => MyValue::Int(i64::from(*i)),
+        SqlValue::Double(Some(f)) => MyValue::Double(*f),
+        SqlValue::String(Some(s)) => MyValue::Bytes(s.clone().into_bytes()),
+        _ => MyValue::NULL,
+    }
+}
+
+/// Runs a compiled filter's `SELECT` (in load order), calling `row` with
+/// each matching document.
+pub fn query(
+    conn: &mut impl Queryable,
+    compiled: &Compiled,
+    mut row: impl FnMut(&str) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let select = compiled
+        .select()
+        .order_by(sea_query::Alias::new("siftql_seq"), sea_query::Order::Asc)
+        .to_owned();
+    let (sql, values) = build(&select, Dialect::MySql);
+    let params: Vec<MyValue> = values.0.iter().map(value).collect();
+    let params = if params.is_empty() {
+        Params::Empty
+    } else {
+        Params::Positional(params)
+    };
+    let docs: Vec<String> = conn.exec(sql, params).map_err(db_error)?;
+    for doc in docs {
+        row(&doc)?;
+    }
+    Ok(())
+}
