@@ -249,3 +249,147 @@ fn filter_missing_file_exits_1() {
     let out = siftql(&["filter", "a = 1", "/nonexistent/file.jsonl"], None);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn sql_prints_the_statement_then_the_values() {
+    let out = siftql(
+        &[
+            "sql",
+            "--dialect",
+            "sqlite",
+            r#"status = "Done" and num_clusters >= 5"#,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "SELECT \"doc\" FROM \"clusters\" WHERE \"status\" IS NOT NULL AND (siftql_lower(\"status\") = ?) AND (\"num_clusters\" IS NOT NULL AND \"num_clusters\" >= ?)\n[\"done\",5]\n"
+    );
+    let out = siftql(
+        &[
+            "sql",
+            "--dialect",
+            "postgres",
+            "--inline",
+            r#"status = "it's""#,
+        ],
+        None,
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "SELECT \"doc\" FROM \"clusters\" WHERE \"status\" IS NOT NULL AND ((LOWER(\"status\") COLLATE \"C\") = E'it\\'s')\n[]\n"
+    );
+    let out = siftql(&["sql", "--dialect", "oracle", "a = 1"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = siftql(&["sql", "--dialect", "mysql", r#"d words "x""#], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error[E0402]"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn sql_reads_a_schema_file() {
+    let dir = std::env::temp_dir().join(format!("siftql-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("schema.json");
+    std::fs::write(&path, r#"{"table": "items", "columns": [{"field": "name", "column": "item_name", "type": "text"}]}"#)
+        .unwrap();
+    let p = path.to_str().unwrap();
+    let out = siftql(
+        &[
+            "sql",
+            "--dialect",
+            "mysql",
+            "--schema",
+            p,
+            "case_sensitive name = \"x\"",
+        ],
+        None,
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "SELECT * FROM `items` WHERE `item_name` IS NOT NULL AND (CAST(`item_name` AS BINARY) = CAST(? AS BINARY))\n[\"x\"]\n"
+    );
+    let out = siftql(
+        &["sql", "--dialect", "mysql", "--schema", p, "nmae = 1"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("did you mean `name`?"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `load` then `query` returns what `filter` returns over the same file.
+fn query_matches_filter(db: &str) {
+    let out = siftql(&["load", "--db", db, DATA], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for f in [
+        r#"status = "completed" and num_clusters >= 40"#,
+        "metadata.team is not null and not llm_labeling.model_name starts with \"gpt\"",
+        r#"input_collections contains "gpu" or cluster_name text "faces""#,
+        "created_at >= \"2025-01-01T00:00:00Z\" and x not exists",
+    ] {
+        let q = siftql(&["query", "--db", db, f], None);
+        assert_eq!(q.status.code(), Some(0), "{f}: {}", text(&q.stderr));
+        let want = siftql(&["filter", f, DATA], None);
+        assert!(!want.stdout.is_empty(), "{f}");
+        assert_eq!(text(&q.stdout), text(&want.stdout), "{db}: {f}");
+    }
+}
+
+#[test]
+fn query_matches_filter_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("siftql-cli-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    query_matches_filter(&format!("sqlite:{}", path.display()));
+    // Loading again upserts: the same records, once.
+    let db = format!("sqlite:{}", path.display());
+    assert_eq!(
+        siftql(&["load", "--db", &db, DATA], None).status.code(),
+        Some(0)
+    );
+    let all = siftql(&["query", "--db", &db, "true"], None);
+    assert_eq!(lines(&all).len(), 3000);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn query_matches_filter_on_postgres_and_mariadb() {
+    let mut ran = false;
+    for var in ["SIFTQL_TEST_POSTGRES_URL", "SIFTQL_TEST_MYSQL_URL"] {
+        match std::env::var(var) {
+            Ok(url) => {
+                query_matches_filter(&url);
+                ran = true;
+            }
+            Err(_) => eprintln!("{var} is unset: skipped"),
+        }
+    }
+    let _ = ran;
+}
+
+#[test]
+fn load_rejects_bad_records_with_their_line() {
+    let path = std::env::temp_dir().join(format!("siftql-bad-{}.db", std::process::id()));
+    let db = format!("sqlite:{}", path.display());
+    let out = siftql(
+        &["load", "--db", &db, "-"],
+        Some(b"{\"cluster_id\": \"a\"}\n{\"cluster_id\": \"b\", \"status\": 5}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("line 2: field `status` must be a string"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = siftql(&["load", "--db", "oracle://x", "-"], Some(b""));
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_file(&path);
+}

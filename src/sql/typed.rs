@@ -96,7 +96,28 @@ fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Co
                     ),
                     vec![x.clone(), x.clone(), x, text(utc(instant(s).unwrap_or_default()))],
                 ),
-                Dialect::MySql => return Err(Gap::Operator(op)),
+                // An RFC 3339 text (validated when loaded) to a UTC DATETIME(6):
+                // the offset comes off the end and goes through CONVERT_TZ.
+                Dialect::MySql => frag(
+                    d,
+                    &format!(
+                        "(CASE WHEN CHAR_LENGTH(?) = 10 THEN CAST(? AS DATETIME(6)) \
+                         WHEN RIGHT(?, 1) IN ('Z', 'z') THEN CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 1), 'T', ' '), 't', ' ') AS DATETIME(6)) \
+                         ELSE CONVERT_TZ(CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 6), 'T', ' '), 't', ' ') AS DATETIME(6)), RIGHT(?, 6), '+00:00') END) \
+                         {sym} CAST(? AS DATETIME(6))"
+                    ),
+                    vec![
+                        x.clone(),
+                        x.clone(),
+                        x.clone(),
+                        x.clone(),
+                        x.clone(),
+                        x.clone(),
+                        x.clone(),
+                        x,
+                        text(mysql_utc(instant(s).unwrap_or_default())),
+                    ],
+                ),
             };
             Condition::all().add(not_null).add(e)
         }
@@ -116,6 +137,23 @@ fn utc(nanos: i128) -> String {
                 .ok()
         })
         .unwrap_or_default()
+}
+
+/// Nanoseconds since the epoch as a MySQL UTC `DATETIME(6)` literal.
+fn mysql_utc(nanos: i128) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
+        return String::new();
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
 }
 
 fn binary(sym: &str) -> sea_query::BinOper {
