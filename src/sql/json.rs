@@ -289,7 +289,7 @@ impl<'a> At<'a> {
                 }
                 None => format!("EXISTS (SELECT 1 FROM {from})"),
             };
-            any = any.add(frag(self.f.d, &sql, exprs));
+            any = any.add(frag(self.f.d, sql, exprs));
         }
         any
     }

@@ -204,9 +204,23 @@ pub fn to_inline(statement: &SelectStatement, dialect: Dialect) -> String {
 
 impl Compiled {
     /// The whole `SELECT` for the dialect it was compiled for: SQL with
-    /// placeholders and the values to bind.
-    pub fn build(&self) -> (String, Values) {
-        build(&self.select(), self.dialect)
+    /// placeholders and the values to bind. (Consumes the compiled filter so
+    /// the condition is not copied; clone first to keep it.)
+    pub fn build(self) -> (String, Values) {
+        let dialect = self.dialect;
+        build(&self.into_select(), dialect)
+    }
+
+    /// Like [`Compiled::select`], without copying the condition.
+    pub fn into_select(self) -> SelectStatement {
+        let mut q = Query::select();
+        match &self.document {
+            Some(doc) => q.column(Alias::new(doc)),
+            None => q.column(sea_query::Asterisk),
+        };
+        q.from(Alias::new(&self.table))
+            .cond_where(self.condition)
+            .to_owned()
     }
 }
 
@@ -217,15 +231,6 @@ pub fn compile(
     dialect: Dialect,
     bindings: &Bindings,
 ) -> Result<Compiled, Error> {
-    if filter.depth() > Limits::DEPTH_CAP {
-        return Err(Error::new(
-            ErrorCode::TooDeep,
-            format!(
-                "filter nests deeper than {} groups, the most the SQL compiler takes",
-                Limits::DEPTH_CAP
-            ),
-        ));
-    }
     let condition = filter.fold(&mut Compiler {
         schema,
         dialect,
@@ -316,9 +321,14 @@ impl Fold for Compiler<'_> {
 
 /// A custom SQL fragment: `?` marks each expression, in order (rewritten to
 /// `$n` for PostgreSQL).
-fn frag(dialect: Dialect, template: &str, exprs: Vec<Expr>) -> Expr {
+fn frag(
+    dialect: Dialect,
+    template: impl Into<std::borrow::Cow<'static, str>>,
+    exprs: Vec<Expr>,
+) -> Expr {
+    let template = template.into();
     if dialect != Dialect::Postgres {
-        return Expr::cust_with_exprs(template.to_owned(), exprs);
+        return Expr::cust_with_exprs(template, exprs);
     }
     let mut out = String::with_capacity(template.len() + 8);
     let mut n = 0;

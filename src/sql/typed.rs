@@ -38,12 +38,13 @@ fn text_cmp(d: Dialect, x: Expr, op: &str, lit: &str, ci: bool) -> Expr {
     } else {
         (x, lit.to_owned())
     };
-    let template = match d {
-        Dialect::Postgres => format!("(? COLLATE \"C\") {op} ?"),
-        Dialect::MySql => format!("CAST(? AS BINARY) {op} CAST(? AS BINARY)"),
-        Dialect::Sqlite => format!("? {op} ?"),
+    let template = match (d, op) {
+        (Dialect::Sqlite, "=") => "? = ?".into(),
+        (Dialect::Postgres, _) => format!("(? COLLATE \"C\") {op} ?").into(),
+        (Dialect::MySql, _) => format!("CAST(? AS BINARY) {op} CAST(? AS BINARY)").into(),
+        (Dialect::Sqlite, _) => std::borrow::Cow::Owned(format!("? {op} ?")),
     };
-    frag(d, &template, vec![x, text(lit)])
+    frag(d, template, vec![x, text(lit)])
 }
 
 /// The equality of one column value with one literal, two-valued.
@@ -85,13 +86,13 @@ fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Co
             let e = match d {
                 Dialect::Sqlite => frag(
                     d,
-                    &format!("siftql_instant(?) {sym} ?"),
+                    format!("siftql_instant(?) {sym} ?"),
                     vec![x, Expr::val(instant(s).map(|n| n as i64))],
                 ),
                 // A bare date is midnight UTC, whatever the session's time zone.
                 Dialect::Postgres => frag(
                     d,
-                    &format!(
+                    format!(
                         "CAST(CASE WHEN length(?) = 10 THEN ? || 'T00:00:00Z' ELSE ? END AS timestamptz) {sym} CAST(CAST(? AS text) AS timestamptz)"
                     ),
                     vec![x.clone(), x.clone(), x, text(utc(instant(s).unwrap_or_default()))],
@@ -100,7 +101,7 @@ fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Co
                 // the offset comes off the end and goes through CONVERT_TZ.
                 Dialect::MySql => frag(
                     d,
-                    &format!(
+                    format!(
                         "(CASE WHEN CHAR_LENGTH(?) = 10 THEN CAST(? AS DATETIME(6)) \
                          WHEN RIGHT(?, 1) IN ('Z', 'z') THEN CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 1), 'T', ' '), 't', ' ') AS DATETIME(6)) \
                          ELSE CONVERT_TZ(CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 6), 'T', ' '), 't', ' ') AS DATETIME(6)), RIGHT(?, 6), '+00:00') END) \

@@ -200,7 +200,7 @@ pub fn check_sqlite(f: &Filter, cases: &[(Value, bool)]) {
             n == 1,
             *want,
             "SQLite: {f} on {record}\n{}",
-            compiled.build().0
+            compiled.clone().build().0
         );
     }
 }
@@ -234,7 +234,7 @@ proptest! {
         let p = Predicate::new(&f).unwrap();
         let want: Vec<String> = texts.iter().zip(&records).filter(|(_, r)| p.matches(*r)).map(|(t, _)| t.clone()).collect();
         if std::env::var_os("SIFTQL_DEBUG_SQL").is_some() {
-            eprintln!("{} of {} | {} | {}", want.len(), texts.len(), f, compiled.build().0.len());
+            eprintln!("{} of {} | {} | {}", want.len(), texts.len(), f, compiled.clone().build().0.len());
         }
         prop_assert_eq!(got, want, "filter {}", f.to_string());
     }
@@ -326,8 +326,9 @@ fn differential(
             let compiled = compile(&f, schema, dialect, &Default::default())
                 .map_err(|e| TestCaseError::fail(format!("{f}: {e}")))?;
             let texts: Vec<String> = records.iter().map(Value::to_string).collect();
-            let got = (run.borrow_mut())(&compiled, &texts)
-                .map_err(|e| TestCaseError::fail(format!("{f}: {e}\n{}", compiled.build().0)))?;
+            let got = (run.borrow_mut())(&compiled, &texts).map_err(|e| {
+                TestCaseError::fail(format!("{f}: {e}\n{}", compiled.clone().build().0))
+            })?;
             let p = Predicate::new(&f).unwrap();
             let want: Vec<String> = texts
                 .iter()
@@ -486,4 +487,32 @@ fn mysql_json_paths_with_hostile_names() {
     use siftql::sql::mysql::Queryable;
     conn.query_drop(format!("DROP TABLE `{}`", schema.table))
         .unwrap();
+}
+
+/// The README's capability table is `capability` itself, row by row.
+#[test]
+fn capability_table_matches_the_code() {
+    let readme = include_str!("../../README.md");
+    let table = readme
+        .split("| operator | postgres | mysql | sqlite |")
+        .nth(1)
+        .expect("the table");
+    let mut rows = 0;
+    for line in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        let op: siftql::Operator = cells[0].parse().unwrap();
+        for (d, cell) in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite]
+            .into_iter()
+            .zip(&cells[1..])
+        {
+            let yes = siftql::sql::capability(d, op).is_ok();
+            assert_eq!(*cell == "yes", yes, "{op} on {d}: README says {cell}");
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, siftql::Operator::ALL.len());
 }
