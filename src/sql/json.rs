@@ -372,7 +372,7 @@ impl<'a> At<'a> {
                             vec![Expr::val(nanos as i64), self.text(ci), lit],
                         )),
                     ),
-                    (Some(_), _) => return Err(Gap::JsonOperator(op)),
+                    (Some(_), _) => return Err(Gap::InstantRange),
                     (None, _) => self.string_op(1, ci, &cmp, vec![lit]),
                 }
             }

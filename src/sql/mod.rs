@@ -112,14 +112,18 @@ pub enum Gap {
     StructuredValue,
     /// The operator is not compiled at all.
     Operator(Operator),
+    /// A range with an RFC 3339 literal on text that is not a `timestamp`
+    /// column (a JSON field or a `text` column) outside SQLite: comparing as
+    /// instants needs a parser the dialect lacks.
+    InstantRange,
 }
 
 /// Whether `dialect` compiles `op` at all; `Err` says what is missing. This
 /// is the capability table of the README, and the compiler consults it.
 /// (Some values are gaps of their own, listed under the table: an RFC 3339
-/// range literal inside JSON on PostgreSQL and MySQL, a timestamp column
-/// range on MySQL, array/object literals, integers beyond 64 bits, number
-/// path segments on PostgreSQL and MySQL.)
+/// range literal on a text column or inside JSON on PostgreSQL and MySQL,
+/// array/object literals, integers beyond 64 bits, number path segments on
+/// PostgreSQL and MySQL.)
 pub fn capability(dialect: Dialect, op: Operator) -> Result<(), Gap> {
     use Operator::*;
     match (op, dialect) {
@@ -138,6 +142,9 @@ fn gap_error(dialect: Dialect, gap: Gap) -> Error {
             "this path inside JSON cannot be compiled for {dialect} (a number segment; on MySQL more than 8 \
              segments, or a backslash or control character in a key)"
         ),
+        Gap::InstantRange => "a range with an RFC 3339 date on a text or JSON field compares instants, which needs \
+                               a date parser this dialect lacks; store the field in a timestamp column"
+            .to_owned(),
         Gap::StructuredValue => {
             "comparing with an array or object value, or an integer beyond 64 bits, has no SQL translation yet".to_owned()
         }

@@ -122,6 +122,24 @@ fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Co
             };
             Condition::all().add(not_null).add(e)
         }
+        // Text against an RFC 3339 literal compares as instants when the
+        // text is one too, which needs a parser only SQLite has (siftql's).
+        (Value::String(s), ColumnType::Text) if instant(s).is_some() => match d {
+            Dialect::Sqlite => {
+                let (xs, lit) = if ci {
+                    (lower_expr(d, x.clone()), lower(s))
+                } else {
+                    (x.clone(), s.clone())
+                };
+                let e = frag(
+                    d,
+                    format!("CASE WHEN siftql_instant(?) IS NOT NULL THEN siftql_instant(?) {sym} ? ELSE ? {sym} ? END"),
+                    vec![x.clone(), x, Expr::val(instant(s).map(|n| n as i64)), xs, text(lit)],
+                );
+                Condition::all().add(not_null).add(e)
+            }
+            _ => return Err(Gap::InstantRange),
+        },
         (Value::String(s), ty) if is_texty(ty) => Condition::all()
             .add(not_null)
             .add(text_cmp(d, x, sym, s, ci)),

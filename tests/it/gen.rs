@@ -404,3 +404,149 @@ pub fn sql_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filter
     });
     small(node).prop_map(Filter::from)
 }
+
+/// Records that fit [`TYPED_SCHEMA`]: `s` text, `n` number, `b` boolean, `t`
+/// an RFC 3339 date-time or date — each maybe missing or null — plus JSON
+/// fields `a` and `tags`.
+pub fn typed_record() -> impl Strategy<Value = Value> {
+    let text = prop::sample::select(vec![
+        "x",
+        "X",
+        "abc",
+        "ABC",
+        "a%b",
+        "a_b",
+        "É",
+        "é",
+        "",
+        "2024-01-01",
+    ]);
+    let instant = prop::sample::select(vec![
+        "2024-01-01",
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T01:30:00+02:00",
+        "2023-12-31T23:59:59.5Z",
+        "2025-06-01T12:00:00-05:00",
+    ]);
+    let maybe = |v: BoxedStrategy<Value>| prop_oneof![1 => Just(None), 1 => Just(Some(Value::Null)), 4 => v.prop_map(Some)];
+    (
+        maybe(text.prop_map(|s| json!(s)).boxed()),
+        maybe(prop_oneof![(-3i64..4).prop_map(Value::from), Just(json!(2.5))].boxed()),
+        maybe(any::<bool>().prop_map(Value::Bool).boxed()),
+        maybe(instant.prop_map(|s| json!(s)).boxed()),
+        vocab_record(),
+    )
+        .prop_map(|(s, n, b, t, rest)| {
+            let mut obj = serde_json::Map::new();
+            for (k, v) in [("s", s), ("n", n), ("b", b), ("t", t)] {
+                if let Some(v) = v {
+                    obj.insert(k.to_owned(), v);
+                }
+            }
+            for k in ["a", "tags"] {
+                if let Some(v) = rest.get(k) {
+                    obj.insert(k.to_owned(), v.clone());
+                }
+            }
+            Value::Object(obj)
+        })
+}
+
+/// The schema of [`typed_record`]s.
+pub const TYPED_SCHEMA: &str = r#"{"table": "TABLE", "document": "doc", "open": true, "columns": [
+    {"field": "s", "column": "s", "type": "text"},
+    {"field": "n", "column": "n", "type": "float"},
+    {"field": "b", "column": "b", "type": "bool"},
+    {"field": "t", "column": "t", "type": "timestamp"}]}"#;
+
+/// Conditions on the typed fields (and a JSON one) with literals of every
+/// type, so that mismatches are exercised too.
+pub fn typed_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filter> {
+    use Operator::*;
+    let mut ops = vec![
+        Eq, Ne, Gt, Lt, Gte, Lte, In, Nin, Contains, StartsWith, EndsWith, Exists, IsNull, Text,
+    ];
+    if dialect == siftql::sql::Dialect::Sqlite {
+        ops.push(Regex);
+    }
+    let cond = (
+        prop::sample::select(ops),
+        prop::sample::select(vec!["s", "n", "b", "t", "a"]),
+        prop::bool::weighted(0.2),
+    )
+        .prop_flat_map(|(op, field, cs)| {
+            let lit: BoxedStrategy<Value> = match op {
+                Exists | IsNull => any::<bool>().prop_map(Value::Bool).boxed(),
+                In | Nin => prop::collection::vec(
+                    prop::sample::select(vec![
+                        json!("x"),
+                        json!("abc"),
+                        json!(1),
+                        json!(2.5),
+                        json!(true),
+                        Value::Null,
+                        json!("2024-01-01"),
+                    ]),
+                    0..3,
+                )
+                .prop_map(Value::Array)
+                .boxed(),
+                Gt | Lt | Gte | Lte => prop::sample::select(vec![
+                    json!("b"),
+                    json!("É"),
+                    json!(0),
+                    json!(2.5),
+                    json!("2024-01-01"),
+                    json!("2024-01-01T00:30:00+01:00"),
+                ])
+                .boxed(),
+                StartsWith | EndsWith | Text | Regex => prop::sample::select(vec![
+                    json!("a"),
+                    json!("X"),
+                    json!("%"),
+                    json!("_"),
+                    json!(""),
+                    json!("2024"),
+                ])
+                .boxed(),
+                _ => prop::sample::select(vec![
+                    json!("x"),
+                    json!("ABC"),
+                    json!("é"),
+                    json!(1),
+                    json!(2.5),
+                    json!(true),
+                    Value::Null,
+                    json!("2024-01-01"),
+                ])
+                .boxed(),
+            };
+            (Just(op), Just(field), Just(cs), lit)
+        })
+        .prop_filter(
+            "RFC 3339 range literals on text compile only on SQLite",
+            move |(op, field, _, lit)| {
+                dialect == siftql::sql::Dialect::Sqlite
+                    || !matches!(*field, "a" | "s")
+                    || !matches!(op, Gt | Lt | Gte | Lte)
+                    || !lit.as_str().is_some_and(|s| s.starts_with("2024"))
+            },
+        )
+        .prop_map(|(op, field, cs, lit)| {
+            let mut c = Condition::new(FieldPath::new(field).unwrap(), op, Operand::Literal(lit));
+            c.case_sensitive = cs;
+            Node::from(c)
+        });
+    let node = cond.prop_recursive(2, 6, 3, |inner| {
+        prop_oneof![
+            2 => inner.clone(),
+            1 => (prop::collection::vec(inner.clone(), 1..3), prop::option::of(prop::collection::vec(inner, 1..3)))
+                .prop_map(|(and, not)| {
+                    let mut g = Group::all(and);
+                    g.not = not;
+                    Node::from(g)
+                }),
+        ]
+    });
+    prop::collection::vec(node, 1..3).prop_map(|items| Filter::from(Group::all(items)))
+}

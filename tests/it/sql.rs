@@ -309,6 +309,40 @@ fn own_table(prefix: &str) -> String {
 fn differential(
     dialect: Dialect,
     schema: &Schema,
+    run: impl FnMut(&siftql::sql::Compiled, &[String]) -> Result<Vec<String>, siftql::Error>,
+) {
+    differential_over(
+        dialect,
+        schema,
+        (
+            gen::sql_filter(dialect),
+            prop::collection::vec(gen::vocab_record(), 10..30),
+        ),
+        run,
+    );
+}
+
+/// [`differential`] over the typed schema's records and filters.
+fn typed_differential(
+    dialect: Dialect,
+    schema: &Schema,
+    run: impl FnMut(&siftql::sql::Compiled, &[String]) -> Result<Vec<String>, siftql::Error>,
+) {
+    differential_over(
+        dialect,
+        schema,
+        (
+            gen::typed_filter(dialect),
+            prop::collection::vec(gen::typed_record(), 10..30),
+        ),
+        run,
+    );
+}
+
+fn differential_over(
+    dialect: Dialect,
+    schema: &Schema,
+    strategy: impl Strategy<Value = (Filter, Vec<Value>)>,
     mut run: impl FnMut(&siftql::sql::Compiled, &[String]) -> Result<Vec<String>, siftql::Error>,
 ) {
     use proptest::test_runner::{Config, TestRunner};
@@ -317,29 +351,23 @@ fn differential(
         ..Config::default()
     });
     let run = std::cell::RefCell::new(&mut run);
-    let result = runner.run(
-        &(
-            gen::sql_filter(dialect),
-            prop::collection::vec(gen::vocab_record(), 10..30),
-        ),
-        |(f, records)| {
-            let compiled = compile(&f, schema, dialect, &Default::default())
-                .map_err(|e| TestCaseError::fail(format!("{f}: {e}")))?;
-            let texts: Vec<String> = records.iter().map(Value::to_string).collect();
-            let got = (run.borrow_mut())(&compiled, &texts).map_err(|e| {
-                TestCaseError::fail(format!("{f}: {e}\n{}", compiled.clone().build().0))
-            })?;
-            let p = Predicate::new(&f).unwrap();
-            let want: Vec<String> = texts
-                .iter()
-                .zip(&records)
-                .filter(|(_, r)| p.matches(*r))
-                .map(|(t, _)| t.clone())
-                .collect();
-            prop_assert_eq!(got, want, "{}: filter {}", dialect, f.to_string());
-            Ok(())
-        },
-    );
+    let result = runner.run(&strategy, |(f, records)| {
+        let compiled = compile(&f, schema, dialect, &Default::default())
+            .map_err(|e| TestCaseError::fail(format!("{f}: {e}")))?;
+        let texts: Vec<String> = records.iter().map(Value::to_string).collect();
+        let got = (run.borrow_mut())(&compiled, &texts).map_err(|e| {
+            TestCaseError::fail(format!("{f}: {e}\n{}", compiled.clone().build().0))
+        })?;
+        let p = Predicate::new(&f).unwrap();
+        let want: Vec<String> = texts
+            .iter()
+            .zip(&records)
+            .filter(|(_, r)| p.matches(*r))
+            .map(|(t, _)| t.clone())
+            .collect();
+        prop_assert_eq!(got, want, "{}: filter {}", dialect, f.to_string());
+        Ok(())
+    });
     if let Err(e) = result {
         panic!("{e}");
     }
@@ -515,4 +543,92 @@ fn capability_table_matches_the_code() {
         rows += 1;
     }
     assert_eq!(rows, siftql::Operator::ALL.len());
+}
+
+fn typed_schema(prefix: &str) -> Schema {
+    Schema::from_json_str(&gen::TYPED_SCHEMA.replace("TABLE", &own_table(prefix))).unwrap()
+}
+
+#[test]
+fn typed_columns_agree_with_the_evaluator_on_sqlite() {
+    let schema = typed_schema("t");
+    typed_differential(Dialect::Sqlite, &schema, |compiled, texts| {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        sqlite::register(&conn).unwrap();
+        let mut loader = sqlite::Loader::new(&conn, &schema)?;
+        for t in texts {
+            loader.load(t)?;
+        }
+        drop(loader);
+        let mut got = Vec::new();
+        sqlite::query(&conn, compiled, |doc| {
+            got.push(doc.to_owned());
+            Ok(())
+        })?;
+        Ok(got)
+    });
+}
+
+#[test]
+fn typed_columns_agree_with_the_evaluator_on_postgres() {
+    use siftql::sql::postgres;
+    let Some(mut client) = postgres() else { return };
+    let schema = typed_schema("siftql_ty");
+    postgres::create_table(&mut client, &schema).unwrap();
+    let table = schema.table.clone();
+    typed_differential(Dialect::Postgres, &schema, |compiled, texts| {
+        let mut tx = client.transaction().map_err(siftql::sql::db_error)?;
+        tx.batch_execute(&format!("DELETE FROM \"{table}\""))
+            .map_err(siftql::sql::db_error)?;
+        {
+            let mut loader = postgres::Loader::new(&mut tx, &schema)?;
+            for t in texts {
+                loader.load(t)?;
+            }
+        }
+        let mut got = Vec::new();
+        postgres::query(&mut tx, compiled, |doc| {
+            got.push(doc.to_owned());
+            Ok(())
+        })?;
+        tx.rollback().map_err(siftql::sql::db_error)?;
+        Ok(got)
+    });
+    let mut client = self::postgres().unwrap();
+    client
+        .batch_execute(&format!("DROP TABLE \"{}\"", schema.table))
+        .unwrap();
+}
+
+#[test]
+fn typed_columns_agree_with_the_evaluator_on_mysql() {
+    use siftql::sql::mysql::{self, Queryable};
+    let Some(mut conn) = self::mysql() else {
+        return;
+    };
+    let schema = typed_schema("siftql_ty");
+    mysql::create_table(&mut conn, &schema).unwrap();
+    let table = schema.table.clone();
+    typed_differential(Dialect::MySql, &schema, |compiled, texts| {
+        let mut tx = conn
+            .start_transaction(Default::default())
+            .map_err(siftql::sql::db_error)?;
+        tx.query_drop(format!("DELETE FROM `{table}`"))
+            .map_err(siftql::sql::db_error)?;
+        {
+            let mut loader = mysql::Loader::new(&mut tx, &schema)?;
+            for t in texts {
+                loader.load(t)?;
+            }
+        }
+        let mut got = Vec::new();
+        mysql::query(&mut tx, compiled, |doc| {
+            got.push(doc.to_owned());
+            Ok(())
+        })?;
+        tx.rollback().map_err(siftql::sql::db_error)?;
+        Ok(got)
+    });
+    conn.query_drop(format!("DROP TABLE `{}`", schema.table))
+        .unwrap();
 }
