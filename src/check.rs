@@ -146,6 +146,7 @@ pub(crate) fn check_path(path: &str, limits: &Limits) -> Result<(), Error> {
 fn check_regex(pattern: &str, limits: &Limits) -> Result<(), Problem> {
     match regex::RegexBuilder::new(pattern)
         .size_limit(limits.max_regex_bytes)
+        .dfa_size_limit(limits.max_regex_bytes)
         .build()
     {
         Ok(_) => Ok(()),

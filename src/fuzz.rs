@@ -70,3 +70,34 @@ pub fn eval(data: &[u8]) {
         "{filter:?} on {record:?}"
     );
 }
+
+/// Whatever parses compiles to SQL for every dialect, over the default
+/// cluster schema and an open document-only schema, or fails with a coded
+/// error from the capability table — never a panic; compiled SQL builds.
+#[cfg(feature = "sql")]
+pub fn sql(data: &[u8]) {
+    use crate::error::ErrorCode;
+    use crate::sql::{compile, Dialect, Schema};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(f) = Filter::parse_any(text, &Limits::default()) else {
+        return;
+    };
+    let doc = Schema::from_json_str(r#"{"table": "t", "document": "doc", "open": true}"#)
+        .expect("a valid schema");
+    for schema in [Schema::clusters(), doc] {
+        for d in Dialect::ALL {
+            match compile(&f, &schema, d, &Default::default()) {
+                Ok(c) => drop(c.build()),
+                Err(e) => assert!(
+                    matches!(
+                        e.code(),
+                        ErrorCode::Unsupported | ErrorCode::UnboundDynamic | ErrorCode::TooDeep
+                    ),
+                    "{d}: {text:?}: {e}"
+                ),
+            }
+        }
+    }
+}

@@ -10,7 +10,7 @@
 /// | `max_depth` | 32 | nested groups (the root is 1), and nesting inside values |
 /// | `max_nodes` | 10,000 | groups and conditions, the root included |
 /// | `max_list_len` | 10,000 | items of an `in`/`nin` list |
-/// | `max_regex_bytes` | 1 MiB | compiled size of a `regex` pattern |
+/// | `max_regex_bytes` | 1 MiB | compiled size of a `regex` pattern, and the memory its lazy DFA may cache |
 /// | `max_string_bytes` | 64 KiB | one string in a value, or one field path |
 ///
 /// `max_depth` is capped at [`Limits::DEPTH_CAP`] (128): the DSL parser

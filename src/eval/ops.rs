@@ -156,6 +156,7 @@ impl Test {
                 regex::RegexBuilder::new(string(value))
                     .case_insensitive(ci)
                     .size_limit(limits.max_regex_bytes)
+                    .dfa_size_limit(limits.max_regex_bytes)
                     .build()
                     .map_err(|e| {
                         Error::new(ErrorCode::InvalidRegex, format!("invalid regex: {e}"))

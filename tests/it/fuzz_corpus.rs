@@ -39,3 +39,8 @@ fn roundtrip_corpus() {
 fn eval_corpus() {
     replay("eval", siftql::fuzz::eval);
 }
+
+#[test]
+fn sql_corpus() {
+    replay("sql", siftql::fuzz::sql);
+}

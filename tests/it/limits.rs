@@ -193,6 +193,17 @@ fn deep_tree_from_the_api_prints_encodes_folds_and_drops() {
                 ..Limits::default()
             },
         ));
+        // The evaluator and the SQL compiler refuse it with the depth error.
+        assert_eq!(
+            siftql::eval::Predicate::new(&f).unwrap_err().code(),
+            ErrorCode::TooDeep
+        );
+        for d in siftql::sql::Dialect::ALL {
+            let e =
+                siftql::sql::compile(&f, &siftql::sql::Schema::clusters(), d, &Default::default())
+                    .unwrap_err();
+            assert_eq!(e.code(), ErrorCode::TooDeep);
+        }
         drop(f);
         let wide = Group::all((0..DEEP).map(|_| Node::from(Group::none(vec![]))).collect());
         drop(wide);

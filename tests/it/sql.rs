@@ -632,3 +632,36 @@ fn typed_columns_agree_with_the_evaluator_on_mysql() {
     conn.query_drop(format!("DROP TABLE `{}`", schema.table))
         .unwrap();
 }
+
+/// Found by `typed_columns_agree_with_the_evaluator_on_sqlite`: text that is
+/// a date against an RFC 3339 literal compares as instants.
+#[test]
+fn regression_text_column_date_against_an_instant() {
+    let schema = typed_schema("t");
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    sqlite::register(&conn).unwrap();
+    sqlite::Loader::new(&conn, &schema)
+        .unwrap()
+        .load(r#"{"s":"2024-01-01"}"#)
+        .unwrap();
+    let f: Filter = r#"s > "2024-01-01T00:30:00+01:00""#.parse().unwrap();
+    assert!(Predicate::new(&f)
+        .unwrap()
+        .matches(&json!({"s": "2024-01-01"})));
+    let c = compile(&f, &schema, Dialect::Sqlite, &Default::default()).unwrap();
+    let mut n = 0;
+    sqlite::query(&conn, &c, |_| {
+        n += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(n, 1);
+    for d in [Dialect::Postgres, Dialect::MySql] {
+        assert_eq!(
+            compile(&f, &schema, d, &Default::default())
+                .unwrap_err()
+                .code(),
+            ErrorCode::Unsupported
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! See `siftql::fuzz::sql`.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| siftql::fuzz::sql(data));
