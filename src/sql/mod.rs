@@ -306,8 +306,19 @@ impl Fold for Compiler<'_> {
         &mut self,
         _: &Group,
         parts: GroupParts<Condition>,
-        _: Scope,
+        scope: Scope,
     ) -> Result<Condition, Error> {
+        // sea-query renders, prints and drops conditions recursively: keep
+        // them as shallow as the parser's own cap.
+        if scope.depth >= Limits::DEPTH_CAP {
+            return Err(Error::new(
+                ErrorCode::TooDeep,
+                format!(
+                    "filter nests deeper than {} groups, the most the SQL compiler takes",
+                    Limits::DEPTH_CAP
+                ),
+            ));
+        }
         let mut all = Condition::all();
         if let Some(and) = parts.and {
             for c in and {
