@@ -92,9 +92,7 @@ fn by_hand() -> (String, sea_query::Values) {
 fn bench(c: &mut Criterion) {
     let filter: Filter = F20.parse().unwrap();
     let schema = Schema::clusters();
-    let compiled = compile(&filter, &schema, Dialect::Sqlite, &Default::default())
-        .unwrap()
-        .build();
+    let compiled = compile(&filter, &schema, Dialect::Sqlite).unwrap().build();
     let hand = by_hand();
     assert_eq!(
         compiled.0, hand.0,
@@ -104,14 +102,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("sql");
     group.bench_function("siftql/compile_and_build/20", |b| {
         b.iter(|| {
-            compile(
-                black_box(&filter),
-                &schema,
-                Dialect::Sqlite,
-                &Default::default(),
-            )
-            .unwrap()
-            .build()
+            compile(black_box(&filter), &schema, Dialect::Sqlite)
+                .unwrap()
+                .build()
         })
     });
     group.bench_function("sea_query/by_hand/20", |b| b.iter(by_hand));

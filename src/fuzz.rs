@@ -88,7 +88,7 @@ pub fn sql(data: &[u8]) {
         .expect("a valid schema");
     for schema in [Schema::clusters(), doc] {
         for d in Dialect::ALL {
-            match compile(&f, &schema, d, &Default::default()) {
+            match compile(&f, &schema, d) {
                 Ok(c) => drop(c.build()),
                 Err(e) => assert!(
                     matches!(

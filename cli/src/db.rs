@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 
 use siftql::eval::Bindings;
-use siftql::sql::{build, compile, sqlite, to_inline, Dialect, Schema};
+use siftql::sql::{build, compile_with, sqlite, to_inline, Dialect, Schema};
 use siftql::{Error, ErrorCode, Filter, Limits};
 
 use crate::Failure;
@@ -100,7 +100,7 @@ pub fn sql(args: SqlArgs) -> Result<(), Failure> {
         None => Schema::clusters(),
     };
     let f = filter(&args.expr)?;
-    let compiled = compile(&f, &schema, dialect, &bindings(&args.binds)?)
+    let compiled = compile_with(&f, &schema, dialect, &bindings(&args.binds)?)
         .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
     let select = compiled.select();
     let mut out = io::stdout().lock();
@@ -242,7 +242,7 @@ pub fn query(args: QueryArgs) -> Result<(), Failure> {
     let mut db = Db::open(&args.db)?;
     let schema = Schema::clusters();
     let f = filter(&args.expr)?;
-    let compiled = compile(&f, &schema, db.dialect(), &bindings(&args.binds)?)
+    let compiled = compile_with(&f, &schema, db.dialect(), &bindings(&args.binds)?)
         .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = |doc: &str| {

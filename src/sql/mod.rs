@@ -16,7 +16,7 @@
 //! use siftql::sql::{compile, Dialect, Schema};
 //!
 //! let f = r#"status = "completed" and num_clusters >= 5"#.parse()?;
-//! let c = compile(&f, &Schema::clusters(), Dialect::Sqlite, &Default::default())?;
+//! let c = compile(&f, &Schema::clusters(), Dialect::Sqlite)?;
 //! let (sql, values) = c.build();
 //! assert!(sql.starts_with(r#"SELECT "doc" FROM "clusters" WHERE"#));
 //! assert_eq!(values.0.len(), 2);
@@ -231,8 +231,14 @@ impl Compiled {
     }
 }
 
+/// Compiles `filter` for `dialect` over `schema` (a filter with dynamic
+/// values needs [`compile_with`]).
+pub fn compile(filter: &Filter, schema: &Schema, dialect: Dialect) -> Result<Compiled, Error> {
+    compile_with(filter, schema, dialect, &Bindings::new())
+}
+
 /// Compiles `filter` for `dialect` over `schema`, binding dynamic values.
-pub fn compile(
+pub fn compile_with(
     filter: &Filter,
     schema: &Schema,
     dialect: Dialect,

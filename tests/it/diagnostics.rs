@@ -103,19 +103,12 @@ fn error_for(code: ErrorCode, input: &str, limits: &Limits) -> siftql::Error {
                 r#"{"table": "t", "columns": [{"field": "status", "column": "status", "type": "text"}]}"#,
             )
             .unwrap();
-            compile(
-                &input.parse().unwrap(),
-                &closed,
-                Dialect::Postgres,
-                &Default::default(),
-            )
-            .unwrap_err()
+            compile(&input.parse().unwrap(), &closed, Dialect::Postgres).unwrap_err()
         }
         ErrorCode::Unsupported => compile(
             &input.parse().unwrap(),
             &Schema::clusters(),
             Dialect::Postgres,
-            &Default::default(),
         )
         .unwrap_err(),
         _ => match Filter::parse_any(input, limits) {

@@ -199,9 +199,7 @@ fn deep_tree_from_the_api_prints_encodes_folds_and_drops() {
             ErrorCode::TooDeep
         );
         for d in siftql::sql::Dialect::ALL {
-            let e =
-                siftql::sql::compile(&f, &siftql::sql::Schema::clusters(), d, &Default::default())
-                    .unwrap_err();
+            let e = siftql::sql::compile(&f, &siftql::sql::Schema::clusters(), d).unwrap_err();
             assert_eq!(e.code(), ErrorCode::TooDeep);
         }
         drop(f);

@@ -39,7 +39,7 @@ fn rendered_sql_per_dialect() {
     let mut out = String::new();
     for f in filters {
         for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
-            match compile(&f.parse().unwrap(), &typed, d, &Default::default()) {
+            match compile(&f.parse().unwrap(), &typed, d) {
                 Ok(c) => {
                     let (s, v) = c.build();
                     out.push_str(&format!("{d}: {f}\n  {s}\n  {:?}\n", v.0));
@@ -84,7 +84,7 @@ fn values_are_always_bound() {
         ] {
             let render = |v: &str| {
                 let f = template.replace("{}", &serde_json::to_string(v).unwrap());
-                compile(&f.parse().unwrap(), &schema, d, &Default::default()).map(|c| c.build())
+                compile(&f.parse().unwrap(), &schema, d).map(|c| c.build())
             };
             let Ok((base, _)) = render("x") else { continue };
             for h in hostile {
@@ -95,19 +95,13 @@ fn values_are_always_bound() {
         }
         // Field names inside JSON go in bound values too.
         if d == Dialect::Sqlite {
-            let (base, _) = compile(
-                &"meta_x = 1".parse().unwrap(),
-                &schema,
-                d,
-                &Default::default(),
-            )
-            .unwrap()
-            .build();
+            let (base, _) = compile(&"meta_x = 1".parse().unwrap(), &schema, d)
+                .unwrap()
+                .build();
             let (evil, _) = compile(
                 &"`a'; DROP TABLE clusters; --` = 1".parse().unwrap(),
                 &schema,
                 d,
-                &Default::default(),
             )
             .unwrap()
             .build();
@@ -122,22 +116,10 @@ fn closed_schemas_reject_unknown_fields() {
         r#"{"table": "t", "columns": [{"field": "status", "column": "status", "type": "text"}]}"#,
     )
     .unwrap();
-    let e = compile(
-        &"statos = 1".parse().unwrap(),
-        &schema,
-        Dialect::Postgres,
-        &Default::default(),
-    )
-    .unwrap_err();
+    let e = compile(&"statos = 1".parse().unwrap(), &schema, Dialect::Postgres).unwrap_err();
     assert_eq!(e.code(), ErrorCode::UnknownField);
     assert_eq!(e.help(), Some("did you mean `status`?"));
-    let e = compile(
-        &"`x\"; --` = 1".parse().unwrap(),
-        &schema,
-        Dialect::Sqlite,
-        &Default::default(),
-    )
-    .unwrap_err();
+    let e = compile(&"`x\"; --` = 1".parse().unwrap(), &schema, Dialect::Sqlite).unwrap_err();
     assert_eq!(e.code(), ErrorCode::UnknownField);
     assert_eq!(
         Schema::from_json_str("{").unwrap_err().code(),
@@ -160,13 +142,7 @@ fn unsupported_operators_are_errors_not_wrong_sql() {
         "x = [1, 2]",
     ] {
         for d in Dialect::ALL {
-            let e = compile(
-                &f.parse().unwrap(),
-                &Schema::clusters(),
-                d,
-                &Default::default(),
-            )
-            .unwrap_err();
+            let e = compile(&f.parse().unwrap(), &Schema::clusters(), d).unwrap_err();
             assert_eq!(e.code(), ErrorCode::Unsupported, "{d}: {f}");
         }
     }
@@ -178,7 +154,7 @@ fn unsupported_operators_are_errors_not_wrong_sql() {
 /// covers that they fail cleanly.
 #[track_caller]
 pub fn check_sqlite(f: &Filter, cases: &[(Value, bool)]) {
-    let compiled = match compile(f, &doc_schema(), Dialect::Sqlite, &Default::default()) {
+    let compiled = match compile(f, &doc_schema(), Dialect::Sqlite) {
         Ok(c) => c,
         Err(e) if e.code() == ErrorCode::Unsupported => return,
         Err(e) => panic!("{f}: {e}"),
@@ -215,7 +191,7 @@ proptest! {
     /// SQLite returns exactly the rows the evaluator matches.
     #[test]
     fn sqlite_agrees_with_the_evaluator(f in gen::sql_filter(Dialect::Sqlite), records in prop::collection::vec(gen::vocab_record(), 10..30)) {
-        let compiled = compile(&f, &doc_schema(), Dialect::Sqlite, &Default::default())
+        let compiled = compile(&f, &doc_schema(), Dialect::Sqlite)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         sqlite::register(&conn).unwrap();
@@ -269,7 +245,6 @@ fn default_schema_rejects_records_that_do_not_fit() {
         &"cluster_id = \"a\"".parse().unwrap(),
         &Schema::clusters(),
         Dialect::Sqlite,
-        &Default::default(),
     )
     .unwrap();
     let mut rows = Vec::new();
@@ -352,8 +327,8 @@ fn differential_over(
     });
     let run = std::cell::RefCell::new(&mut run);
     let result = runner.run(&strategy, |(f, records)| {
-        let compiled = compile(&f, schema, dialect, &Default::default())
-            .map_err(|e| TestCaseError::fail(format!("{f}: {e}")))?;
+        let compiled =
+            compile(&f, schema, dialect).map_err(|e| TestCaseError::fail(format!("{f}: {e}")))?;
         let texts: Vec<String> = records.iter().map(Value::to_string).collect();
         let got = (run.borrow_mut())(&compiled, &texts).map_err(|e| {
             TestCaseError::fail(format!("{f}: {e}\n{}", compiled.clone().build().0))
@@ -488,13 +463,7 @@ fn mysql_json_paths_with_hostile_names() {
     }
     for (i, n) in names.iter().enumerate() {
         let f = format!("`{}` = \"v\"", n.replace('`', "``"));
-        let c = compile(
-            &f.parse().unwrap(),
-            &schema,
-            Dialect::MySql,
-            &Default::default(),
-        )
-        .unwrap();
+        let c = compile(&f.parse().unwrap(), &schema, Dialect::MySql).unwrap();
         let mut got = Vec::new();
         mysql::query(&mut conn, &c, |d| {
             got.push(d.to_owned());
@@ -504,13 +473,7 @@ fn mysql_json_paths_with_hostile_names() {
         assert_eq!(got, [records[i].clone()], "{f}");
     }
     // A backslash in a key has no MySQL path spelling: a clear error.
-    let e = compile(
-        &"`a\\b` = 1".parse().unwrap(),
-        &schema,
-        Dialect::MySql,
-        &Default::default(),
-    )
-    .unwrap_err();
+    let e = compile(&"`a\\b` = 1".parse().unwrap(), &schema, Dialect::MySql).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unsupported);
     use siftql::sql::mysql::Queryable;
     conn.query_drop(format!("DROP TABLE `{}`", schema.table))
@@ -648,7 +611,7 @@ fn regression_text_column_date_against_an_instant() {
     assert!(Predicate::new(&f)
         .unwrap()
         .matches(&json!({"s": "2024-01-01"})));
-    let c = compile(&f, &schema, Dialect::Sqlite, &Default::default()).unwrap();
+    let c = compile(&f, &schema, Dialect::Sqlite).unwrap();
     let mut n = 0;
     sqlite::query(&conn, &c, |_| {
         n += 1;
@@ -658,9 +621,7 @@ fn regression_text_column_date_against_an_instant() {
     assert_eq!(n, 1);
     for d in [Dialect::Postgres, Dialect::MySql] {
         assert_eq!(
-            compile(&f, &schema, d, &Default::default())
-                .unwrap_err()
-                .code(),
+            compile(&f, &schema, d).unwrap_err().code(),
             ErrorCode::Unsupported
         );
     }
