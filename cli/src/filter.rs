@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 
-use siftql::eval::{Bindings, Predicate, RawBuffer, RawRecord};
+use siftql::eval::{Predicate, RawBuffer, RawRecord};
 use siftql::{Filter, Limits};
 
 use crate::Failure;
@@ -43,18 +43,7 @@ struct Run<W: Write> {
 pub fn run(args: Args) -> Result<(), Failure> {
     let filter = Filter::parse_any(&args.expr, &Limits::default())
         .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
-    let mut bindings = Bindings::new();
-    for bind in &args.binds {
-        let (name, json) = bind
-            .split_once('=')
-            .ok_or_else(|| Failure::BadInput(format!("--bind {bind}: expected NAME=JSON")))?;
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-            Failure::BadInput(format!(
-                "--bind {name}: the value is not JSON ({e}); quote strings: {name}='\"text\"'"
-            ))
-        })?;
-        bindings.insert(name.to_owned(), value);
-    }
+    let bindings = crate::db::bindings(&args.binds)?;
     let predicate =
         Predicate::compile(&filter, &bindings).map_err(|e| Failure::Bad(e, args.expr.clone()))?;
     let stdout = io::stdout();

@@ -356,37 +356,6 @@ fn own_schema(prefix: &str) -> Schema {
     .unwrap()
 }
 
-#[test]
-fn postgres_agrees_with_the_evaluator() {
-    use siftql::sql::postgres;
-    let Some(mut client) = postgres() else { return };
-    let schema = own_schema("siftql_t");
-    postgres::create_table(&mut client, &schema).unwrap();
-    let table = schema.table.clone();
-    differential(Dialect::Postgres, &schema, |compiled, texts| {
-        let mut tx = client.transaction().map_err(siftql::sql::db_error)?;
-        tx.batch_execute(&format!("DELETE FROM \"{table}\""))
-            .map_err(siftql::sql::db_error)?;
-        {
-            let mut loader = postgres::Loader::new(&mut tx, &schema)?;
-            for t in texts {
-                loader.load(t)?;
-            }
-        }
-        let mut got = Vec::new();
-        postgres::query(&mut tx, compiled, |doc| {
-            got.push(doc.to_owned());
-            Ok(())
-        })?;
-        tx.rollback().map_err(siftql::sql::db_error)?;
-        Ok(got)
-    });
-    let mut client = self::postgres().unwrap();
-    client
-        .batch_execute(&format!("DROP TABLE \"{}\"", schema.table))
-        .unwrap();
-}
-
 /// The MySQL/MariaDB server of `SIFTQL_TEST_MYSQL_URL`, or `None` (and a
 /// note on stderr) when it is unset. A set URL that does not connect fails.
 fn mysql() -> Option<siftql::sql::mysql::Conn> {
@@ -395,40 +364,6 @@ fn mysql() -> Option<siftql::sql::mysql::Conn> {
         return None;
     };
     Some(siftql::sql::mysql::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}")))
-}
-
-#[test]
-fn mysql_agrees_with_the_evaluator() {
-    use siftql::sql::mysql;
-    use siftql::sql::mysql::Queryable;
-    let Some(mut conn) = self::mysql() else {
-        return;
-    };
-    let schema = own_schema("siftql_t");
-    mysql::create_table(&mut conn, &schema).unwrap();
-    let table = schema.table.clone();
-    differential(Dialect::MySql, &schema, |compiled, texts| {
-        let mut tx = conn
-            .start_transaction(Default::default())
-            .map_err(siftql::sql::db_error)?;
-        tx.query_drop(format!("DELETE FROM `{table}`"))
-            .map_err(siftql::sql::db_error)?;
-        {
-            let mut loader = mysql::Loader::new(&mut tx, &schema)?;
-            for t in texts {
-                loader.load(t)?;
-            }
-        }
-        let mut got = Vec::new();
-        mysql::query(&mut tx, compiled, |doc| {
-            got.push(doc.to_owned());
-            Ok(())
-        })?;
-        tx.rollback().map_err(siftql::sql::db_error)?;
-        Ok(got)
-    });
-    conn.query_drop(format!("DROP TABLE `{}`", schema.table))
-        .unwrap();
 }
 
 /// MySQL takes JSON paths only as literals; hostile key names must still
@@ -532,70 +467,6 @@ fn typed_columns_agree_with_the_evaluator_on_sqlite() {
     });
 }
 
-#[test]
-fn typed_columns_agree_with_the_evaluator_on_postgres() {
-    use siftql::sql::postgres;
-    let Some(mut client) = postgres() else { return };
-    let schema = typed_schema("siftql_ty");
-    postgres::create_table(&mut client, &schema).unwrap();
-    let table = schema.table.clone();
-    typed_differential(Dialect::Postgres, &schema, |compiled, texts| {
-        let mut tx = client.transaction().map_err(siftql::sql::db_error)?;
-        tx.batch_execute(&format!("DELETE FROM \"{table}\""))
-            .map_err(siftql::sql::db_error)?;
-        {
-            let mut loader = postgres::Loader::new(&mut tx, &schema)?;
-            for t in texts {
-                loader.load(t)?;
-            }
-        }
-        let mut got = Vec::new();
-        postgres::query(&mut tx, compiled, |doc| {
-            got.push(doc.to_owned());
-            Ok(())
-        })?;
-        tx.rollback().map_err(siftql::sql::db_error)?;
-        Ok(got)
-    });
-    let mut client = self::postgres().unwrap();
-    client
-        .batch_execute(&format!("DROP TABLE \"{}\"", schema.table))
-        .unwrap();
-}
-
-#[test]
-fn typed_columns_agree_with_the_evaluator_on_mysql() {
-    use siftql::sql::mysql::{self, Queryable};
-    let Some(mut conn) = self::mysql() else {
-        return;
-    };
-    let schema = typed_schema("siftql_ty");
-    mysql::create_table(&mut conn, &schema).unwrap();
-    let table = schema.table.clone();
-    typed_differential(Dialect::MySql, &schema, |compiled, texts| {
-        let mut tx = conn
-            .start_transaction(Default::default())
-            .map_err(siftql::sql::db_error)?;
-        tx.query_drop(format!("DELETE FROM `{table}`"))
-            .map_err(siftql::sql::db_error)?;
-        {
-            let mut loader = mysql::Loader::new(&mut tx, &schema)?;
-            for t in texts {
-                loader.load(t)?;
-            }
-        }
-        let mut got = Vec::new();
-        mysql::query(&mut tx, compiled, |doc| {
-            got.push(doc.to_owned());
-            Ok(())
-        })?;
-        tx.rollback().map_err(siftql::sql::db_error)?;
-        Ok(got)
-    });
-    conn.query_drop(format!("DROP TABLE `{}`", schema.table))
-        .unwrap();
-}
-
 /// Found by `typed_columns_agree_with_the_evaluator_on_sqlite`: text that is
 /// a date against an RFC 3339 literal compares as instants.
 #[test]
@@ -625,4 +496,107 @@ fn regression_text_column_date_against_an_instant() {
             ErrorCode::Unsupported
         );
     }
+}
+
+/// Loads `texts` into `schema`'s table on PostgreSQL and runs `compiled`,
+/// all inside a transaction that is rolled back.
+fn pg_run(
+    client: &mut siftql::sql::postgres::Client,
+    schema: &Schema,
+    compiled: &siftql::sql::Compiled,
+    texts: &[String],
+) -> Result<Vec<String>, siftql::Error> {
+    use siftql::sql::postgres;
+    let mut tx = client.transaction().map_err(siftql::sql::db_error)?;
+    {
+        let mut loader = postgres::Loader::new(&mut tx, schema)?;
+        for t in texts {
+            loader.load(t)?;
+        }
+    }
+    let mut got = Vec::new();
+    postgres::query(&mut tx, compiled, |doc| {
+        got.push(doc.to_owned());
+        Ok(())
+    })?;
+    tx.rollback().map_err(siftql::sql::db_error)?;
+    Ok(got)
+}
+
+/// [`pg_run`] for MySQL/MariaDB.
+fn mysql_run(
+    conn: &mut siftql::sql::mysql::Conn,
+    schema: &Schema,
+    compiled: &siftql::sql::Compiled,
+    texts: &[String],
+) -> Result<Vec<String>, siftql::Error> {
+    use siftql::sql::mysql;
+    let mut tx = conn
+        .start_transaction(Default::default())
+        .map_err(siftql::sql::db_error)?;
+    {
+        let mut loader = mysql::Loader::new(&mut tx, schema)?;
+        for t in texts {
+            loader.load(t)?;
+        }
+    }
+    let mut got = Vec::new();
+    mysql::query(&mut tx, compiled, |doc| {
+        got.push(doc.to_owned());
+        Ok(())
+    })?;
+    tx.rollback().map_err(siftql::sql::db_error)?;
+    Ok(got)
+}
+
+/// Runs `test` with a table of this run's own on PostgreSQL, then drops it.
+fn with_pg_table(schema: Schema, test: impl FnOnce(&mut siftql::sql::postgres::Client, &Schema)) {
+    let Some(mut client) = postgres() else { return };
+    siftql::sql::postgres::create_table(&mut client, &schema).unwrap();
+    test(&mut client, &schema);
+    client
+        .batch_execute(&format!("DROP TABLE \"{}\"", schema.table))
+        .unwrap();
+}
+
+/// [`with_pg_table`] for MySQL/MariaDB.
+fn with_mysql_table(schema: Schema, test: impl FnOnce(&mut siftql::sql::mysql::Conn, &Schema)) {
+    use siftql::sql::mysql::Queryable;
+    let Some(mut conn) = mysql() else { return };
+    siftql::sql::mysql::create_table(&mut conn, &schema).unwrap();
+    test(&mut conn, &schema);
+    conn.query_drop(format!("DROP TABLE `{}`", schema.table))
+        .unwrap();
+}
+
+#[test]
+fn postgres_agrees_with_the_evaluator() {
+    with_pg_table(own_schema("siftql_t"), |client, schema| {
+        differential(Dialect::Postgres, schema, |c, t| {
+            pg_run(client, schema, c, t)
+        });
+    });
+}
+
+#[test]
+fn mysql_agrees_with_the_evaluator() {
+    with_mysql_table(own_schema("siftql_t"), |conn, schema| {
+        differential(Dialect::MySql, schema, |c, t| mysql_run(conn, schema, c, t));
+    });
+}
+
+#[test]
+fn typed_columns_agree_with_the_evaluator_on_postgres() {
+    with_pg_table(typed_schema("siftql_ty"), |client, schema| {
+        typed_differential(Dialect::Postgres, schema, |c, t| {
+            pg_run(client, schema, c, t)
+        });
+    });
+}
+
+#[test]
+fn typed_columns_agree_with_the_evaluator_on_mysql() {
+    with_mysql_table(typed_schema("siftql_ty"), |conn, schema| {
+        typed_differential(Dialect::MySql, schema, |c, t| mysql_run(conn, schema, c, t));
+    });
 }
