@@ -223,6 +223,7 @@ pub fn load(args: LoadArgs) -> Result<(), Failure> {
                 .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
         }
         Db::MySql(conn) => {
+            siftql::sql::mysql::create_table(conn, &schema).map_err(db_failure)?;
             let mut tx = conn
                 .start_transaction(Default::default())
                 .map_err(|e| db_failure(siftql::sql::db_error(e)))?;

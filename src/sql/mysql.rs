@@ -76,9 +76,9 @@ pub struct Loader<'c, C: Queryable> {
 }
 
 impl<'c, C: Queryable> Loader<'c, C> {
-    /// Prepares the upsert for `schema` (creating its table if missing).
+    /// Prepares the upsert for `schema`. Call [`create_table`] first, outside
+    /// any transaction: MySQL commits implicitly around DDL.
     pub fn new(conn: &'c mut C, schema: &Schema) -> Result<Loader<'c, C>, Error> {
-        create_table(conn, schema)?;
         let names: Vec<String> = row_columns(schema).into_iter().map(quote).collect();
         let marks = vec!["?"; names.len()].join(", ");
         let update = match key_column(schema) {

@@ -375,6 +375,7 @@ fn mysql_json_paths_with_hostile_names() {
         return;
     };
     let schema = own_schema("siftql_h");
+    mysql::create_table(&mut conn, &schema).unwrap();
     let names = [
         "a'b",
         "a\"b",
