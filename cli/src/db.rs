@@ -14,7 +14,7 @@ pub struct SqlArgs {
     /// The dialect: postgres, mysql (also MariaDB) or sqlite.
     #[arg(long)]
     dialect: String,
-    /// A schema file (JSON); the default is the cluster-record schema.
+    /// A schema file (JSON, or TOML when it ends in `.toml`); the default is the cluster-record schema.
     #[arg(long)]
     schema: Option<String>,
     /// Inline the values into the SQL (escaped by sea-query) instead of binding them.
@@ -95,7 +95,12 @@ pub fn sql(args: SqlArgs) -> Result<(), Failure> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Failure::Other(format!("{path}: {e}")))?;
-            Schema::from_json_str(&text).map_err(|e| Failure::Bad(e, text))?
+            let parsed = if path.ends_with(".toml") {
+                Schema::from_toml_str(&text)
+            } else {
+                Schema::from_json_str(&text)
+            };
+            parsed.map_err(|e| Failure::Bad(e, text))?
         }
         None => Schema::clusters(),
     };

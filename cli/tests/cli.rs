@@ -393,3 +393,27 @@ fn load_rejects_bad_records_with_their_line() {
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn sql_reads_a_toml_schema_file() {
+    let dir = std::env::temp_dir().join(format!("siftql-toml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("schema.toml");
+    std::fs::write(&path, "table = \"items\"\nopen = false\n\n[[columns]]\nfield = \"name\"\ncolumn = \"item_name\"\ntype = \"text\"\n").unwrap();
+    let out = siftql(
+        &[
+            "sql",
+            "--dialect",
+            "sqlite",
+            "--schema",
+            path.to_str().unwrap(),
+            "name = \"X\"",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "SELECT * FROM \"items\" WHERE \"item_name\" IS NOT NULL AND (siftql_lower(\"item_name\") = ?)\n[\"x\"]\n"
+    );
+}

@@ -159,6 +159,27 @@ impl Schema {
         }
     }
 
+    /// Reads a schema from TOML: the same keys as the JSON form, columns as
+    /// `[[columns]]` tables.
+    ///
+    /// ```
+    /// let s = siftql::sql::Schema::from_toml_str(r#"
+    /// table = "items"
+    /// [[columns]]
+    /// field = "name"
+    /// column = "name"
+    /// type = "text"
+    /// "#)?;
+    /// assert_eq!(s.columns.len(), 1);
+    /// # Ok::<(), siftql::Error>(())
+    /// ```
+    pub fn from_toml_str(text: &str) -> Result<Schema, Error> {
+        let schema: Schema = toml::from_str(text)
+            .map_err(|e| Error::new(ErrorCode::InvalidSchema, format!("invalid schema: {e}")))?;
+        schema.validate()?;
+        Ok(schema)
+    }
+
     /// Reads a schema from JSON.
     pub fn from_json_str(text: &str) -> Result<Schema, Error> {
         let schema: Schema = serde_json::from_str(text)
