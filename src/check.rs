@@ -35,7 +35,8 @@ impl Problem {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+/// How a JSON value's type is named in messages.
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

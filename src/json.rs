@@ -38,8 +38,9 @@ use serde::ser::{self, SerializeMap, SerializeSeq};
 use serde_json::{Map, Value};
 
 use crate::ast::{Condition, FieldPath, Filter, Group, Node, Operand, Operator, Span};
-use crate::check::check_operand;
+use crate::check::{check_operand, kind};
 use crate::error::{did_you_mean, Error, ErrorCode};
+use crate::limits::too_deep;
 use crate::Limits;
 
 const GROUP_KEYS: [&str; 4] = ["AND", "OR", "NOT", "case_sensitive"];
@@ -284,16 +285,6 @@ fn too_large(len: usize, limits: &Limits) -> Error {
     )
 }
 
-pub(crate) fn too_deep(limits: &Limits) -> Error {
-    Error::new(
-        ErrorCode::TooDeep,
-        format!(
-            "filter nests deeper than the limit max_depth = {}",
-            limits.depth()
-        ),
-    )
-}
-
 fn syntax_error(e: &serde_json::Error, limits: &Limits) -> Error {
     let text = e.to_string();
     let msg = text.split(" at line ").next().unwrap_or(&text);
@@ -416,17 +407,6 @@ struct Decoder<'l> {
     nodes: usize,
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn wrong_type(expected: &str, found: &Value, ptr: &str) -> Error {
     Error::new(
         ErrorCode::WrongType,
@@ -487,14 +467,7 @@ impl Decoder<'_> {
     fn count(&mut self, ptr: &str) -> Result<(), Error> {
         self.nodes += 1;
         if self.nodes > self.limits.max_nodes {
-            return Err(Error::new(
-                ErrorCode::TooManyNodes,
-                format!(
-                    "filter has more than max_nodes = {} groups and conditions",
-                    self.limits.max_nodes
-                ),
-            )
-            .with_pointer(ptr));
+            return Err(crate::limits::too_many_nodes(self.limits).with_pointer(ptr));
         }
         Ok(())
     }

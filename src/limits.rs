@@ -65,3 +65,25 @@ impl Default for Limits {
         Limits::DEFAULT
     }
 }
+
+/// The error for nesting beyond `max_depth` (as capped).
+pub(crate) fn too_deep(limits: &Limits) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorCode::TooDeep,
+        format!(
+            "filter nests deeper than the limit max_depth = {}",
+            limits.depth()
+        ),
+    )
+}
+
+/// The error for more nodes than `max_nodes`.
+pub(crate) fn too_many_nodes(limits: &Limits) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorCode::TooManyNodes,
+        format!(
+            "filter has more than max_nodes = {} groups and conditions",
+            limits.max_nodes
+        ),
+    )
+}

@@ -70,7 +70,7 @@ use serde_json::Value;
 use crate::ast::{Condition, FieldPath, Filter, Group, ListKind, Node, Operand, Operator, Span};
 use crate::check::check_operand;
 use crate::error::{did_you_mean, Error, ErrorCode};
-use crate::json::too_deep;
+use crate::limits::too_deep;
 use crate::Limits;
 
 use lex::{describe, keyword, Lexer};
@@ -197,56 +197,40 @@ impl Parser<'_, '_> {
 
     /// `or_expr = and_expr { OR and_expr }`
     fn or_expr(&mut self) -> Result<Expr, Error> {
-        let first = self.and_expr()?;
-        let mut items = Vec::new();
-        while let Some(op) = self.lx.connective(&["or", "||"]) {
-            items.push(self.and_expr_after(op)?);
-        }
-        Ok(if items.is_empty() {
-            first
-        } else {
-            items.insert(0, first);
-            let span = Span::new(
-                items[0].span.start as usize,
-                items[items.len() - 1].span.end as usize,
-            );
-            Expr {
-                kind: Kind::Or(items),
-                span,
-            }
-        })
+        self.chain(&["or", "||"], Self::and_expr, Kind::Or)
     }
 
     /// `and_expr = unary { AND unary }`
     fn and_expr(&mut self) -> Result<Expr, Error> {
-        let first = self.unary()?;
+        self.chain(&["and", "&&"], Self::unary, Kind::And)
+    }
+
+    /// `operand { connective operand }`: one operand as it is, several as
+    /// `kind(operands)` spanning them all.
+    fn chain(
+        &mut self,
+        connective: &[&str; 2],
+        operand: fn(&mut Self) -> Result<Expr, Error>,
+        kind: fn(Vec<Expr>) -> Kind,
+    ) -> Result<Expr, Error> {
+        let first = operand(self)?;
         let mut items = Vec::new();
-        while let Some(op) = self.lx.connective(&["and", "&&"]) {
-            items.push(self.unary_after(op)?);
+        while let Some(op) = self.lx.connective(connective) {
+            self.expect_condition(op)?;
+            items.push(operand(self)?);
         }
-        Ok(if items.is_empty() {
-            first
-        } else {
-            items.insert(0, first);
-            let span = Span::new(
-                items[0].span.start as usize,
-                items[items.len() - 1].span.end as usize,
-            );
-            Expr {
-                kind: Kind::And(items),
-                span,
-            }
+        if items.is_empty() {
+            return Ok(first);
+        }
+        items.insert(0, first);
+        let span = Span::new(
+            items[0].span.start as usize,
+            items[items.len() - 1].span.end as usize,
+        );
+        Ok(Expr {
+            kind: kind(items),
+            span,
         })
-    }
-
-    fn and_expr_after(&mut self, op: Span) -> Result<Expr, Error> {
-        self.expect_condition(op)?;
-        self.and_expr()
-    }
-
-    fn unary_after(&mut self, op: Span) -> Result<Expr, Error> {
-        self.expect_condition(op)?;
-        self.unary()
     }
 
     /// After a connective, a condition must follow.
@@ -836,14 +820,8 @@ impl Convert<'_> {
     fn count(&mut self, span: Span) -> Result<(), Error> {
         self.nodes += 1;
         if self.nodes > self.limits.max_nodes {
-            return Err(Error::new(
-                ErrorCode::TooManyNodes,
-                format!(
-                    "filter has more than max_nodes = {} groups and conditions",
-                    self.limits.max_nodes
-                ),
-            )
-            .with_span(span, "the limit is reached here"));
+            return Err(crate::limits::too_many_nodes(self.limits)
+                .with_span(span, "the limit is reached here"));
         }
         Ok(())
     }
