@@ -12,7 +12,11 @@ fn siftql(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .spawn()
         .unwrap();
     let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin.unwrap_or_default()).unwrap();
+    // The command may exit (say, on a bad argument) before reading its
+    // input; a broken pipe here is then expected.
+    if let Err(e) = pipe.write_all(stdin.unwrap_or_default()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     drop(pipe);
     child.wait_with_output().unwrap()
 }

@@ -10,7 +10,7 @@ pub use mysql::Conn;
 use mysql::{Opts, Params, Value as MyValue};
 use sea_query::Value as SqlValue;
 
-use super::load::{key_column, row, row_columns, Cell};
+use super::load::{create_table_sql, insert_sql, row, Cell, Spelling};
 use super::{build, db_error, ColumnType, Compiled, Dialect, Schema};
 use crate::error::Error;
 
@@ -28,34 +28,31 @@ fn quote(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
-fn sql_type(ty: ColumnType, key: bool) -> &'static str {
-    match ty {
+const SPELLING: Spelling = Spelling {
+    quote,
+    column_type: |ty, key| match ty {
         ColumnType::Text | ColumnType::Timestamp if key => "VARCHAR(255)",
         ColumnType::Text | ColumnType::Timestamp => "TEXT",
         ColumnType::Integer => "BIGINT",
         ColumnType::Float => "DOUBLE",
         ColumnType::Bool => "BOOLEAN",
         ColumnType::Json => "LONGTEXT",
-    }
-}
+    },
+    document_type: "LONGTEXT",
+    sequence: Some("siftql_seq BIGINT NOT NULL AUTO_INCREMENT UNIQUE"),
+    table_suffix: " CHARACTER SET utf8mb4",
+    placeholder: |_, _| "?".to_owned(),
+    upsert: |_, names| {
+        let set: Vec<String> = names.iter().map(|n| format!("{n} = VALUES({n})")).collect();
+        format!(" ON DUPLICATE KEY UPDATE {}", set.join(", "))
+    },
+};
 
-/// Creates the schema's table if it is missing.
+/// Creates the schema's table if it is missing (outside any transaction:
+/// MySQL commits implicitly around DDL).
 pub fn create_table(conn: &mut impl Queryable, schema: &Schema) -> Result<(), Error> {
-    let mut cols = vec!["siftql_seq BIGINT NOT NULL AUTO_INCREMENT UNIQUE".to_owned()];
-    if let Some(doc) = &schema.document {
-        cols.push(format!("{} LONGTEXT NOT NULL", quote(doc)));
-    }
-    for c in &schema.columns {
-        let key = key_column(schema).is_some_and(|k| k.column == c.column);
-        let pk = if key { " PRIMARY KEY" } else { "" };
-        cols.push(format!("{} {}{pk}", quote(&c.column), sql_type(c.ty, key)));
-    }
-    let sql = format!(
-        "CREATE TABLE IF NOT EXISTS {} ({}) CHARACTER SET utf8mb4",
-        quote(&schema.table),
-        cols.join(", ")
-    );
-    conn.query_drop(sql).map_err(db_error)
+    conn.query_drop(create_table_sql(schema, &SPELLING))
+        .map_err(db_error)
 }
 
 fn cell(c: Cell) -> MyValue {
@@ -79,24 +76,7 @@ impl<'c, C: Queryable> Loader<'c, C> {
     /// Prepares the upsert for `schema`. Call [`create_table`] first, outside
     /// any transaction: MySQL commits implicitly around DDL.
     pub fn new(conn: &'c mut C, schema: &Schema) -> Result<Loader<'c, C>, Error> {
-        let names: Vec<String> = row_columns(schema).into_iter().map(quote).collect();
-        let marks = vec!["?"; names.len()].join(", ");
-        let update = match key_column(schema) {
-            Some(_) => format!(
-                " ON DUPLICATE KEY UPDATE {}",
-                names
-                    .iter()
-                    .map(|n| format!("{n} = VALUES({n})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None => String::new(),
-        };
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({marks}){update}",
-            quote(&schema.table),
-            names.join(", ")
-        );
+        let sql = insert_sql(schema, &SPELLING);
         Ok(Loader {
             conn,
             sql,

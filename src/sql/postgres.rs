@@ -9,7 +9,7 @@ pub use postgres::Client;
 use postgres::{GenericClient, NoTls, Statement};
 use sea_query::{ExprTrait, Value as SqlValue};
 
-use super::load::{key_column, row, row_columns, Cell};
+use super::load::{create_table_sql, insert_sql, row, Cell, Spelling};
 use super::{build, ColumnType, Compiled, Dialect, Schema};
 use crate::error::Error;
 
@@ -24,36 +24,37 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-fn sql_type(ty: ColumnType) -> &'static str {
-    match ty {
+const SPELLING: Spelling = Spelling {
+    quote,
+    column_type: |ty, _| match ty {
         ColumnType::Text | ColumnType::Timestamp => "TEXT",
         ColumnType::Integer => "BIGINT",
         ColumnType::Float => "DOUBLE PRECISION",
         ColumnType::Bool => "BOOLEAN",
         ColumnType::Json => "JSONB",
-    }
-}
+    },
+    document_type: "JSON",
+    sequence: Some("siftql_seq BIGINT GENERATED ALWAYS AS IDENTITY"),
+    table_suffix: "",
+    placeholder: |i, json| match json {
+        Some(true) => format!("CAST(CAST(${i} AS text) AS json)"),
+        Some(false) => format!("CAST(CAST(${i} AS text) AS jsonb)"),
+        None => format!("${i}"),
+    },
+    upsert: |key, names| {
+        let set: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n} = EXCLUDED.{n}"))
+            .collect();
+        format!(" ON CONFLICT ({key}) DO UPDATE SET {}", set.join(", "))
+    },
+};
 
 /// Creates the schema's table if it is missing.
 pub fn create_table(client: &mut impl GenericClient, schema: &Schema) -> Result<(), Error> {
-    let mut cols = vec!["siftql_seq BIGINT GENERATED ALWAYS AS IDENTITY".to_owned()];
-    if let Some(doc) = &schema.document {
-        cols.push(format!("{} JSON NOT NULL", quote(doc)));
-    }
-    for c in &schema.columns {
-        let key = if key_column(schema).is_some_and(|k| k.column == c.column) {
-            " PRIMARY KEY"
-        } else {
-            ""
-        };
-        cols.push(format!("{} {}{key}", quote(&c.column), sql_type(c.ty)));
-    }
-    let sql = format!(
-        "CREATE TABLE IF NOT EXISTS {} ({})",
-        quote(&schema.table),
-        cols.join(", ")
-    );
-    client.batch_execute(&sql).map_err(db_error)
+    client
+        .batch_execute(&create_table_sql(schema, &SPELLING))
+        .map_err(db_error)
 }
 
 /// Inserts or replaces records (by the key column).
@@ -68,45 +69,7 @@ impl<'c, C: GenericClient> Loader<'c, C> {
     /// client or inside a transaction.
     pub fn new(client: &'c mut C, schema: &Schema) -> Result<Loader<'c, C>, Error> {
         create_table(client, schema)?;
-        let names: Vec<String> = row_columns(schema).into_iter().map(quote).collect();
-        let json_cols: Vec<bool> = schema
-            .document
-            .iter()
-            .map(|_| true)
-            .chain(schema.columns.iter().map(|c| c.ty == ColumnType::Json))
-            .collect();
-        let marks: Vec<String> = (1..=names.len())
-            .map(|i| {
-                let target = if i == 1 && schema.document.is_some() {
-                    "json"
-                } else {
-                    "jsonb"
-                };
-                if json_cols[i - 1] {
-                    format!("CAST(CAST(${i} AS text) AS {target})")
-                } else {
-                    format!("${i}")
-                }
-            })
-            .collect();
-        let update = match key_column(schema) {
-            Some(k) => format!(
-                " ON CONFLICT ({}) DO UPDATE SET {}",
-                quote(&k.column),
-                names
-                    .iter()
-                    .map(|n| format!("{n} = EXCLUDED.{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None => String::new(),
-        };
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({}){update}",
-            quote(&schema.table),
-            names.join(", "),
-            marks.join(", ")
-        );
+        let sql = insert_sql(schema, &SPELLING);
         let stmt = client.prepare(&sql).map_err(db_error)?;
         Ok(Loader {
             client,

@@ -17,7 +17,7 @@ pub use rusqlite::Connection;
 use sea_query::Value as SqlValue;
 use serde_json::Value;
 
-use super::load::{key_column, row, row_columns, Cell};
+use super::load::{create_table_sql, insert_sql, row, Cell, Spelling};
 use super::{build, ColumnType, Compiled, Dialect, Schema};
 use crate::error::Error;
 use crate::eval::{instant, lookup_json, lower, Leaf};
@@ -99,38 +99,34 @@ fn leaves(doc: &Value, path: &[String], mode: i64) -> Value {
     Value::Array(out)
 }
 
-fn sql_type(ty: ColumnType) -> &'static str {
-    match ty {
-        ColumnType::Text | ColumnType::Timestamp | ColumnType::Json => "TEXT",
-        ColumnType::Integer | ColumnType::Bool => "INTEGER",
-        ColumnType::Float => "REAL",
-    }
-}
-
-pub(crate) fn quote(name: &str) -> String {
+fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+const SPELLING: Spelling = Spelling {
+    quote,
+    column_type: |ty, _| match ty {
+        ColumnType::Text | ColumnType::Timestamp | ColumnType::Json => "TEXT",
+        ColumnType::Integer | ColumnType::Bool => "INTEGER",
+        ColumnType::Float => "REAL",
+    },
+    document_type: "TEXT",
+    sequence: None,
+    table_suffix: "",
+    placeholder: |_, _| "?".to_owned(),
+    upsert: |key, names| {
+        let set: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n} = excluded.{n}"))
+            .collect();
+        format!(" ON CONFLICT({key}) DO UPDATE SET {}", set.join(", "))
+    },
+};
+
 /// Creates the schema's table if it is missing.
 pub fn create_table(conn: &Connection, schema: &Schema) -> Result<(), Error> {
-    let mut cols = Vec::new();
-    if let Some(doc) = &schema.document {
-        cols.push(format!("{} TEXT NOT NULL", quote(doc)));
-    }
-    for c in &schema.columns {
-        let key = if key_column(schema).is_some_and(|k| k.column == c.column) {
-            " PRIMARY KEY"
-        } else {
-            ""
-        };
-        cols.push(format!("{} {}{key}", quote(&c.column), sql_type(c.ty)));
-    }
-    let sql = format!(
-        "CREATE TABLE IF NOT EXISTS {} ({})",
-        quote(&schema.table),
-        cols.join(", ")
-    );
-    conn.execute(&sql, []).map_err(db_error)?;
+    conn.execute(&create_table_sql(schema, &SPELLING), [])
+        .map_err(db_error)?;
     Ok(())
 }
 
@@ -145,25 +141,7 @@ impl<'c> Loader<'c> {
     /// Prepares the upsert for `schema` (creating its table if missing).
     pub fn new(conn: &'c Connection, schema: &Schema) -> Result<Loader<'c>, Error> {
         create_table(conn, schema)?;
-        let names: Vec<String> = row_columns(schema).into_iter().map(quote).collect();
-        let marks = vec!["?"; names.len()].join(", ");
-        let update = match key_column(schema) {
-            Some(k) => format!(
-                " ON CONFLICT({}) DO UPDATE SET {}",
-                quote(&k.column),
-                names
-                    .iter()
-                    .map(|n| format!("{n} = excluded.{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None => String::new(),
-        };
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({marks}){update}",
-            quote(&schema.table),
-            names.join(", ")
-        );
+        let sql = insert_sql(schema, &SPELLING);
         let stmt = conn.prepare(&sql).map_err(db_error)?;
         Ok(Loader {
             stmt,
