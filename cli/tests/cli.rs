@@ -366,17 +366,14 @@ fn query_matches_filter_on_sqlite() {
 
 #[test]
 fn query_matches_filter_on_postgres_and_mariadb() {
-    let mut ran = false;
     for var in ["SIFTQL_TEST_POSTGRES_URL", "SIFTQL_TEST_MYSQL_URL"] {
         match std::env::var(var) {
             Ok(url) => {
                 query_matches_filter(&url);
-                ran = true;
             }
             Err(_) => eprintln!("{var} is unset: skipped"),
         }
     }
-    let _ = ran;
 }
 
 #[test]

@@ -209,9 +209,6 @@ proptest! {
         .unwrap();
         let p = Predicate::new(&f).unwrap();
         let want: Vec<String> = texts.iter().zip(&records).filter(|(_, r)| p.matches(*r)).map(|(t, _)| t.clone()).collect();
-        if std::env::var_os("SIFTQL_DEBUG_SQL").is_some() {
-            eprintln!("{} of {} | {} | {}", want.len(), texts.len(), f, compiled.clone().build().0.len());
-        }
         prop_assert_eq!(got, want, "filter {}", f.to_string());
     }
 }
