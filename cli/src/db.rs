@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 
 use siftql::eval::Bindings;
+use siftql::sql::load::Cell;
 use siftql::sql::{build, compile_with, sqlite, to_inline, Dialect, Schema};
 use siftql::{Error, ErrorCode, Filter, Limits};
 
@@ -32,6 +33,9 @@ pub struct LoadArgs {
     /// The database: `sqlite:PATH` (default `sqlite:siftql.db`).
     #[arg(long, default_value = "sqlite:siftql.db")]
     db: String,
+    /// The table (the default cluster schema under another name).
+    #[arg(long, default_value = "clusters")]
+    table: String,
     /// JSON Lines files of cluster records; `-` or none reads standard input.
     files: Vec<String>,
 }
@@ -41,6 +45,9 @@ pub struct QueryArgs {
     /// The database: `sqlite:PATH` (default `sqlite:siftql.db`).
     #[arg(long, default_value = "sqlite:siftql.db")]
     db: String,
+    /// The table (the default cluster schema under another name).
+    #[arg(long, default_value = "clusters")]
+    table: String,
     /// A value for a dynamic operand: `--bind inputs.q='"text"'` (JSON).
     #[arg(long = "bind", value_name = "NAME=JSON")]
     binds: Vec<String>,
@@ -122,7 +129,7 @@ pub fn sql(args: SqlArgs) -> Result<(), Failure> {
 }
 
 /// A database named by `--db`.
-enum Db {
+pub enum Db {
     Sqlite(rusqlite_conn::Connection),
     Postgres(postgres_client::Client),
     MySql(siftql::sql::mysql::Conn),
@@ -141,7 +148,7 @@ fn db_failure(e: Error) -> Failure {
 }
 
 impl Db {
-    fn open(url: &str) -> Result<Db, Failure> {
+    pub fn open(url: &str) -> Result<Db, Failure> {
         if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.trim_start_matches("//");
             return Ok(Db::Sqlite(sqlite::open(path).map_err(db_failure)?));
@@ -162,7 +169,7 @@ impl Db {
         )))
     }
 
-    fn dialect(&self) -> Dialect {
+    pub fn dialect(&self) -> Dialect {
         match self {
             Db::Sqlite(_) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
@@ -173,15 +180,23 @@ impl Db {
 
 pub fn load(args: LoadArgs) -> Result<(), Failure> {
     let mut db = Db::open(&args.db)?;
-    let schema = Schema::clusters();
     let files = if args.files.is_empty() {
         vec!["-".to_owned()]
     } else {
         args.files
     };
+    let schema = clusters(args.table);
+    let count = load_files(&mut db, &schema, &files)?;
+    eprintln!("loaded {count} record(s) into {}", schema.table);
+    Ok(())
+}
+
+/// Loads JSON Lines files (`-` is standard input) into the cluster table,
+/// in one transaction; returns how many records were loaded.
+pub fn load_files(db: &mut Db, schema: &Schema, files: &[String]) -> Result<u64, Failure> {
     let mut count = 0u64;
     let mut each = |load: &mut dyn FnMut(&str) -> Result<(), Error>| -> Result<(), Failure> {
-        for name in &files {
+        for name in files {
             let reader: Box<dyn BufRead> = if name == "-" {
                 Box::new(BufReader::new(io::stdin().lock()))
             } else {
@@ -206,11 +221,11 @@ pub fn load(args: LoadArgs) -> Result<(), Failure> {
         }
         Ok(())
     };
-    match &mut db {
+    match db {
         Db::Sqlite(conn) => {
             conn.execute_batch("BEGIN")
                 .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
-            let mut loader = sqlite::Loader::new(conn, &schema).map_err(db_failure)?;
+            let mut loader = sqlite::Loader::new(conn, schema).map_err(db_failure)?;
             each(&mut |t| loader.load(t))?;
             drop(loader);
             conn.execute_batch("COMMIT")
@@ -221,32 +236,39 @@ pub fn load(args: LoadArgs) -> Result<(), Failure> {
                 .transaction()
                 .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
             let mut loader =
-                siftql::sql::postgres::Loader::new(&mut tx, &schema).map_err(db_failure)?;
+                siftql::sql::postgres::Loader::new(&mut tx, schema).map_err(db_failure)?;
             each(&mut |t| loader.load(t))?;
             drop(loader);
             tx.commit()
                 .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
         }
         Db::MySql(conn) => {
-            siftql::sql::mysql::create_table(conn, &schema).map_err(db_failure)?;
+            siftql::sql::mysql::create_table(conn, schema).map_err(db_failure)?;
             let mut tx = conn
                 .start_transaction(Default::default())
                 .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
             let mut loader =
-                siftql::sql::mysql::Loader::new(&mut tx, &schema).map_err(db_failure)?;
+                siftql::sql::mysql::Loader::new(&mut tx, schema).map_err(db_failure)?;
             each(&mut |t| loader.load(t))?;
             drop(loader);
             tx.commit()
                 .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
         }
     }
-    eprintln!("loaded {count} record(s) into {}", schema.table);
-    Ok(())
+    Ok(count)
+}
+
+/// The default cluster schema, in table `table`.
+pub fn clusters(table: String) -> Schema {
+    Schema {
+        table,
+        ..Schema::clusters()
+    }
 }
 
 pub fn query(args: QueryArgs) -> Result<(), Failure> {
     let mut db = Db::open(&args.db)?;
-    let schema = Schema::clusters();
+    let schema = clusters(args.table);
     let f = filter(&args.expr)?;
     let compiled = compile_with(&f, &schema, db.dialect(), &bindings(&args.binds)?)
         .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
@@ -264,4 +286,24 @@ pub fn query(args: QueryArgs) -> Result<(), Failure> {
     };
     result.map_err(db_failure)?;
     out.flush().map_err(io_failure)
+}
+
+impl Db {
+    /// Runs a `SELECT` built for this database's dialect; rows as cells.
+    pub fn rows(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<Vec<Cell>>, Error> {
+        match self {
+            Db::Sqlite(conn) => sqlite::rows(conn, select),
+            Db::Postgres(client) => siftql::sql::postgres::rows(client, select),
+            Db::MySql(conn) => siftql::sql::mysql::rows(conn, select),
+        }
+    }
+
+    /// Creates the cluster table if it is missing.
+    pub fn create_table(&mut self, schema: &Schema) -> Result<(), Error> {
+        match self {
+            Db::Sqlite(conn) => sqlite::create_table(conn, schema),
+            Db::Postgres(client) => siftql::sql::postgres::create_table(client, schema),
+            Db::MySql(conn) => siftql::sql::mysql::create_table(conn, schema),
+        }
+    }
 }

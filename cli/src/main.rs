@@ -5,6 +5,7 @@
 
 mod db;
 mod filter;
+mod serve;
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ enum Command {
     Load(db::LoadArgs),
     /// Run a filter on the database; matching records as JSON Lines, exactly as loaded.
     Query(db::QueryArgs),
+    /// Serve `POST /v1/clusters/list` (the List Clusters API) from the database.
+    Serve(serve::ServeArgs),
 }
 
 /// Why the command failed: a bad filter (exit 2), bad input (exit 2), or
@@ -154,6 +157,10 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Query(args) => {
             drop(out);
             return db::query(args);
+        }
+        Command::Serve(args) => {
+            drop(out);
+            return serve::run(args);
         }
     }
     out.flush()?;

@@ -26,6 +26,7 @@
 pub mod load;
 #[cfg(feature = "mysql")]
 pub mod mysql;
+mod page;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod schema;
@@ -37,6 +38,7 @@ pub fn db_error(e: impl std::fmt::Display) -> Error {
     Error::new(ErrorCode::Database, format!("database error: {e}"))
 }
 
+pub use page::{sortable, Sort, SortKey};
 pub use schema::{Column, ColumnType, Schema};
 
 use std::fmt;

@@ -97,6 +97,8 @@ fn value(v: &SqlValue) -> MyValue {
     match v {
         SqlValue::Bool(Some(b)) => MyValue::Int(i64::from(*b)),
         SqlValue::BigInt(Some(i)) => MyValue::Int(*i),
+        // LIMIT and OFFSET.
+        SqlValue::BigUnsigned(Some(u)) => MyValue::UInt(*u),
         SqlValue::Int(Some(i)) => MyValue::Int(i64::from(*i)),
         SqlValue::Double(Some(f)) => MyValue::Double(*f),
         SqlValue::String(Some(s)) => MyValue::Bytes(s.clone().into_bytes()),
@@ -127,4 +129,37 @@ pub fn query(
         row(&doc)?;
     }
     Ok(())
+}
+
+/// Runs any `SELECT` built for MySQL and returns its rows as cells
+/// (booleans come back as [`Cell::Int`]).
+pub fn rows(
+    conn: &mut impl Queryable,
+    select: &sea_query::SelectStatement,
+) -> Result<Vec<Vec<Cell>>, Error> {
+    let (sql, values) = build(select, Dialect::MySql);
+    let params: Vec<MyValue> = values.0.iter().map(value).collect();
+    let params = if params.is_empty() {
+        Params::Empty
+    } else {
+        Params::Positional(params)
+    };
+    let rows: Vec<mysql::Row> = conn.exec(sql, params).map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            r.unwrap()
+                .into_iter()
+                .map(|v| match v {
+                    MyValue::NULL => Cell::Null,
+                    MyValue::Int(i) => Cell::Int(i),
+                    MyValue::UInt(u) => i64::try_from(u).map_or(Cell::Float(u as f64), Cell::Int),
+                    MyValue::Float(f) => Cell::Float(f.into()),
+                    MyValue::Double(f) => Cell::Float(f),
+                    MyValue::Bytes(b) => Cell::Text(String::from_utf8_lossy(&b).into_owned()),
+                    other => Cell::Text(other.as_sql(true)),
+                })
+                .collect()
+        })
+        .collect())
 }

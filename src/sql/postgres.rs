@@ -116,6 +116,8 @@ fn value_param(v: &SqlValue, ty: &Type) -> Box<dyn ToSql + Sync> {
         }
         SqlValue::BigInt(Some(i)) if *ty == Type::TEXT => Box::new(i.to_string()),
         SqlValue::BigInt(Some(i)) => Box::new(*i),
+        // LIMIT and OFFSET.
+        SqlValue::BigUnsigned(Some(u)) => Box::new(i64::try_from(*u).unwrap_or(i64::MAX)),
         SqlValue::Double(Some(f)) => Box::new(*f),
         SqlValue::String(Some(s)) => Box::new(s.clone()),
         _ => Box::new(None::<String>),
@@ -151,4 +153,44 @@ pub fn query(
         row(&doc)?;
     }
     Ok(())
+}
+
+/// Runs any `SELECT` built for PostgreSQL and returns its rows as cells.
+/// Columns must be `text`, `bigint`, `integer`, `double precision` or
+/// `boolean` (cast `json` to `text`).
+pub fn rows(
+    client: &mut impl GenericClient,
+    select: &sea_query::SelectStatement,
+) -> Result<Vec<Vec<Cell>>, Error> {
+    let (sql, values) = build(select, Dialect::Postgres);
+    let stmt = client.prepare(&sql).map_err(db_error)?;
+    let params: Vec<Box<dyn ToSql + Sync>> = values
+        .0
+        .iter()
+        .zip(stmt.params())
+        .map(|(v, ty)| value_param(v, ty))
+        .collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|b| b.as_ref()).collect();
+    let mut out = Vec::new();
+    for r in client.query(&stmt, &refs).map_err(db_error)? {
+        let mut cells = Vec::with_capacity(r.len());
+        for (i, column) in r.columns().iter().enumerate() {
+            let ty = column.type_();
+            let cell = if *ty == Type::INT8 {
+                r.try_get::<_, Option<i64>>(i).map(|v| v.map(Cell::Int))
+            } else if *ty == Type::INT4 {
+                r.try_get::<_, Option<i32>>(i)
+                    .map(|v| v.map(|n| Cell::Int(n.into())))
+            } else if *ty == Type::FLOAT8 {
+                r.try_get::<_, Option<f64>>(i).map(|v| v.map(Cell::Float))
+            } else if *ty == Type::BOOL {
+                r.try_get::<_, Option<bool>>(i).map(|v| v.map(Cell::Bool))
+            } else {
+                r.try_get::<_, Option<String>>(i).map(|v| v.map(Cell::Text))
+            };
+            cells.push(cell.map_err(db_error)?.unwrap_or(Cell::Null));
+        }
+        out.push(cells);
+    }
+    Ok(out)
 }

@@ -171,6 +171,8 @@ fn to_sql(v: &SqlValue) -> rusqlite::types::Value {
     match v {
         SqlValue::Bool(Some(b)) => V::Integer(i64::from(*b)),
         SqlValue::BigInt(Some(i)) => V::Integer(*i),
+        // LIMIT and OFFSET.
+        SqlValue::BigUnsigned(Some(u)) => V::Integer(i64::try_from(*u).unwrap_or(i64::MAX)),
         SqlValue::Int(Some(i)) => V::Integer(i64::from(*i)),
         SqlValue::Double(Some(f)) => V::Real(*f),
         SqlValue::String(Some(s)) => V::Text(s.clone()),
@@ -198,4 +200,34 @@ pub fn query(
         row(&doc)?;
     }
     Ok(())
+}
+
+/// Runs any `SELECT` built for SQLite and returns its rows as cells
+/// (integers, booleans included, come back as [`Cell::Int`]).
+pub fn rows(
+    conn: &Connection,
+    select: &sea_query::SelectStatement,
+) -> Result<Vec<Vec<Cell>>, Error> {
+    use rusqlite::types::ValueRef;
+    let (sql, values) = build(select, Dialect::Sqlite);
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
+    let width = stmt.column_count();
+    let params: Vec<_> = values.0.iter().map(to_sql).collect();
+    let mut rows = stmt.query(params_from_iter(params)).map_err(db_error)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(db_error)? {
+        let mut cells = Vec::with_capacity(width);
+        for i in 0..width {
+            cells.push(match r.get_ref(i).map_err(db_error)? {
+                ValueRef::Null => Cell::Null,
+                ValueRef::Integer(i) => Cell::Int(i),
+                ValueRef::Real(f) => Cell::Float(f),
+                ValueRef::Text(t) | ValueRef::Blob(t) => {
+                    Cell::Text(String::from_utf8_lossy(t).into_owned())
+                }
+            });
+        }
+        out.push(cells);
+    }
+    Ok(out)
 }

@@ -83,43 +83,20 @@ fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Co
                 .add(x.binary(binary(sym), lit))
         }
         (Value::String(s), ColumnType::Timestamp) if instant(s).is_some() => {
-            let e = match d {
-                Dialect::Sqlite => frag(
-                    d,
-                    format!("siftql_instant(?) {sym} ?"),
-                    vec![x, Expr::val(instant(s).map(|n| n as i64))],
-                ),
-                // A bare date is midnight UTC, whatever the session's time zone.
+            let lit = match d {
+                Dialect::Sqlite => Expr::val(instant(s).map(|n| n as i64)),
                 Dialect::Postgres => frag(
                     d,
-                    format!(
-                        "CAST(CASE WHEN length(?) = 10 THEN ? || 'T00:00:00Z' ELSE ? END AS timestamptz) {sym} CAST(CAST(? AS text) AS timestamptz)"
-                    ),
-                    vec![x.clone(), x.clone(), x, text(utc(instant(s).unwrap_or_default()))],
+                    "CAST(CAST(? AS text) AS timestamptz)",
+                    vec![text(utc(instant(s).unwrap_or_default()))],
                 ),
-                // An RFC 3339 text (validated when loaded) to a UTC DATETIME(6):
-                // the offset comes off the end and goes through CONVERT_TZ.
                 Dialect::MySql => frag(
                     d,
-                    format!(
-                        "(CASE WHEN CHAR_LENGTH(?) = 10 THEN CAST(? AS DATETIME(6)) \
-                         WHEN RIGHT(?, 1) IN ('Z', 'z') THEN CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 1), 'T', ' '), 't', ' ') AS DATETIME(6)) \
-                         ELSE CONVERT_TZ(CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 6), 'T', ' '), 't', ' ') AS DATETIME(6)), RIGHT(?, 6), '+00:00') END) \
-                         {sym} CAST(? AS DATETIME(6))"
-                    ),
-                    vec![
-                        x.clone(),
-                        x.clone(),
-                        x.clone(),
-                        x.clone(),
-                        x.clone(),
-                        x.clone(),
-                        x.clone(),
-                        x,
-                        text(mysql_utc(instant(s).unwrap_or_default())),
-                    ],
+                    "CAST(? AS DATETIME(6))",
+                    vec![text(mysql_utc(instant(s).unwrap_or_default()))],
                 ),
             };
+            let e = frag(d, format!("? {sym} ?"), vec![instant_expr(d, x), lit]);
             Condition::all().add(not_null).add(e)
         }
         // Text against an RFC 3339 literal compares as instants when the
@@ -145,6 +122,31 @@ fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Co
             .add(text_cmp(d, x, sym, s, ci)),
         _ => always(false),
     })
+}
+
+/// A timestamp column's text (an RFC 3339 date-time or date, validated when
+/// loaded) as an instant the dialect orders and compares: nanoseconds on
+/// SQLite (`siftql_instant`), `timestamptz` on PostgreSQL, a UTC
+/// `DATETIME(6)` on MySQL. `x` is a text column (or, on PostgreSQL, a value
+/// cast to `text`).
+pub(super) fn instant_expr(d: Dialect, x: Expr) -> Expr {
+    match d {
+        Dialect::Sqlite => frag(d, "siftql_instant(?)", vec![x]),
+        // A bare date is midnight UTC, whatever the session's time zone.
+        Dialect::Postgres => frag(
+            d,
+            "CAST(CASE WHEN length(?) = 10 THEN ? || 'T00:00:00Z' ELSE ? END AS timestamptz)",
+            vec![x.clone(), x.clone(), x],
+        ),
+        // The offset comes off the end and goes through CONVERT_TZ.
+        Dialect::MySql => frag(
+            d,
+            "(CASE WHEN CHAR_LENGTH(?) = 10 THEN CAST(? AS DATETIME(6)) \
+             WHEN RIGHT(?, 1) IN ('Z', 'z') THEN CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 1), 'T', ' '), 't', ' ') AS DATETIME(6)) \
+             ELSE CONVERT_TZ(CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 6), 'T', ' '), 't', ' ') AS DATETIME(6)), RIGHT(?, 6), '+00:00') END)",
+            vec![x.clone(), x.clone(), x.clone(), x.clone(), x.clone(), x.clone(), x.clone(), x],
+        ),
+    }
 }
 
 /// Nanoseconds since the epoch as an RFC 3339 UTC date-time.
