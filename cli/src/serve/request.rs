@@ -214,7 +214,7 @@ fn body_fields(body: &[u8]) -> Result<Vec<(String, Box<RawValue>)>, ApiError> {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             return Err(ApiError::unprocessable(
-                "unknown_field",
+                "extra_forbidden",
                 &format!(
                     "unknown request field `{k}`{hint}; accepted: {}",
                     BODY_KEYS.join(", ")

@@ -689,7 +689,7 @@ fn errors(s: &Server) {
     assert_eq!(e["code"], "conflicting_filters");
     // Unknown request key: 422 naming the accepted keys.
     let e = s.list(&json!({"filtres": {}})).error(422);
-    assert_eq!(e["code"], "unknown_field");
+    assert_eq!(e["code"], "extra_forbidden");
     assert!(
         e["message"]
             .as_str()

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `siftql serve` under load: generates RECORDS clusters, loads them into a
+# fresh SQLite file, starts the server on a loopback port and runs
+# benches/serve_load.py (CLIENTS concurrent clients for SECONDS each, first
+# the 20-condition filter alone, then a mix). Bounded in time; loopback only.
+#
+#   bash benches/serve_load.sh [RECORDS] [CLIENTS] [SECONDS]   # 100000 16 10
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-100000}"; clients="${2:-16}"; seconds="${3:-10}"
+
+cargo build -q --release -p siftql-cli
+cargo build -q --release -p siftql --example gen_clusters
+dir="$(mktemp -d)"
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
+./target/release/examples/gen_clusters "$n" > "$dir/clusters.jsonl"
+./target/release/siftql serve --db "sqlite:$dir/load.db" --addr 127.0.0.1:0 \
+  --load "$dir/clusters.jsonl" 2> "$dir/serve.log" &
+pid=$!
+for _ in $(seq 600); do grep -q "listening on" "$dir/serve.log" 2>/dev/null && break; sleep 0.1; done
+url="$(sed -n 's/.*listening on //p' "$dir/serve.log")"
+[ -n "$url" ] || { cat "$dir/serve.log"; exit 1; }
+echo "$n records on SQLite, $url"
+python3 benches/serve_load.py "$url" "$clients" "$seconds"
