@@ -10,6 +10,7 @@ mod gen;
 mod hostile;
 mod json;
 mod limits;
+mod mongo;
 mod roundtrip;
 mod sql;
 mod syntax;
