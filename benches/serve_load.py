@@ -42,7 +42,7 @@ BODIES = [
 
 def client(url, deadline, latencies, compile_shares, failures, lock, only):
     u = urllib.parse.urlparse(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=300)
     bodies = [json.dumps(b) for b in (BODIES[:1] if only else BODIES)]
     i = 0
     mine, shares = [], []
@@ -70,7 +70,7 @@ def client(url, deadline, latencies, compile_shares, failures, lock, only):
                     print(f"first failure: {e}", file=sys.stderr)
                 failures.append(e)
             conn.close()
-            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=300)
     with lock:
         latencies.extend(mine)
         compile_shares.extend(shares)

@@ -78,10 +78,7 @@ fn sort_column(schema: &Schema, field: &str) -> Result<Column, Error> {
     let known = sortable(schema).map(|c| c.field.as_str());
     let e = Error::new(
         ErrorCode::UnknownField,
-        format!(
-            "cannot sort by `{field}`: not a sortable field of `{}`",
-            schema.table
-        ),
+        format!("cannot sort by `{field}`: not a sortable field"),
     );
     Err(match did_you_mean(field, known) {
         Some(s) => e.with_help(format!("did you mean `{s}`?")),

@@ -11,6 +11,7 @@ mod cursor;
 mod error;
 mod request;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -55,6 +56,11 @@ pub struct ServeArgs {
     /// comma-separated), requests need `Authorization: Bearer KEY`.
     #[arg(long = "api-key", value_name = "KEY")]
     api_keys: Vec<String>,
+    /// How many answers to keep for repeated requests (SQLite only; 0: none).
+    /// An entry is dropped as soon as any connection sees the database
+    /// changed (`PRAGMA data_version`), so no answer is ever stale.
+    #[arg(long, default_value_t = 256)]
+    cache_entries: usize,
     /// The largest request body in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_BODY)]
     max_body: usize,
@@ -65,26 +71,105 @@ struct App {
     url: String,
     dialect: Dialect,
     schema: Schema,
-    idle: Mutex<Vec<Db>>,
+    idle: Mutex<Vec<Pooled>>,
+    cache: Mutex<Cache>,
     keys: Vec<Vec<u8>>,
     max_body: usize,
+    cache_entries: usize,
     limits: Limits,
     minter: Minter,
+}
+
+/// A pooled connection and the SQLite `data_version` it last saw.
+struct Pooled {
+    db: Db,
+    data_version: Option<i64>,
+}
+
+/// Answers kept for repeated requests, keyed by their SQL and values.
+/// `generation` counts invalidations, so an answer computed before one is
+/// never stored after it.
+#[derive(Default)]
+struct Cache {
+    generation: u64,
+    entries: HashMap<String, Arc<str>>,
 }
 
 impl App {
     /// Runs `f` with a pooled connection (a new one when none is idle); the
     /// connection goes back to the pool unless `f` failed.
-    fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    fn with_db<T>(
+        &self,
+        f: impl FnOnce(&mut Pooled) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut db = match pooled {
-            Some(db) => db,
-            None => Db::open(&self.url).map_err(|f| database(&failure_text(f)))?,
+        let mut conn = match pooled {
+            Some(conn) => conn,
+            None => {
+                let db = Db::open(&self.url).map_err(|f| database(&failure_text(f)))?;
+                tune(&db).map_err(|f| database(&failure_text(f)))?;
+                Pooled {
+                    db,
+                    data_version: None,
+                }
+            }
         };
-        let out = f(&mut db)?;
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(db);
+        let out = f(&mut conn)?;
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
         Ok(out)
     }
+
+    /// The cache generation answers may be read from and stored under, after
+    /// dropping every answer if the database changed since this connection
+    /// last looked (a new connection cannot tell, so it drops them too);
+    /// `None` when answers are not cached.
+    fn cache_generation(&self, conn: &mut Pooled) -> Result<Option<u64>, ApiError> {
+        let Db::Sqlite(db) = &conn.db else {
+            return Ok(None);
+        };
+        if self.cache_entries == 0 {
+            return Ok(None);
+        }
+        let version: i64 = db
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| database(&e.to_string()))?;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if conn.data_version != Some(version) {
+            cache.entries.clear();
+            cache.generation += 1;
+            conn.data_version = Some(version);
+        }
+        Ok(Some(cache.generation))
+    }
+
+    fn cached(&self, key: &str) -> Option<Arc<str>> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entries.get(key).cloned()
+    }
+
+    fn store(&self, generation: u64, key: String, body: Arc<str>) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.generation != generation {
+            return;
+        }
+        if cache.entries.len() >= self.cache_entries {
+            cache.entries.clear();
+        }
+        cache.entries.insert(key, body);
+    }
+}
+
+/// Per-connection settings for serving: SQLite reads the file through a
+/// memory map (no read call a page) of up to 1 GiB.
+fn tune(db: &Db) -> Result<(), Failure> {
+    if let Db::Sqlite(conn) = db {
+        conn.query_row("PRAGMA mmap_size = 1073741824", [], |_| Ok(()))
+            .map_err(|e| Failure::Other(format!("sqlite: {e}")))?;
+    }
+    Ok(())
 }
 
 fn failure_text(f: Failure) -> String {
@@ -111,7 +196,14 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     if !args.load.is_empty() {
         let n = load_files(&mut db, &schema, &args.load)?;
         eprintln!("loaded {n} record(s) into {}", schema.table);
+        if let Db::Sqlite(conn) = &db {
+            // Move the load out of the write-ahead log: readers then find
+            // pages in the database file instead of looking each up in the log.
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(|e| Failure::Other(format!("sqlite: {e}")))?;
+        }
     }
+    tune(&db)?;
     let mut keys: Vec<Vec<u8>> = args
         .api_keys
         .iter()
@@ -129,7 +221,12 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         url: args.db.clone(),
         dialect: db.dialect(),
         schema,
-        idle: Mutex::new(vec![db]),
+        idle: Mutex::new(vec![Pooled {
+            db,
+            data_version: None,
+        }]),
+        cache: Mutex::new(Cache::default()),
+        cache_entries: args.cache_entries,
         keys,
         max_body: args.max_body,
         limits: Limits::default(),
@@ -193,8 +290,9 @@ fn authorized(app: &App, headers: &HeaderMap) -> bool {
     }
     let given = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
-        .unwrap_or_default();
+        .map(|v| v.as_bytes())
+        .filter(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case(b"bearer "))
+        .map_or(&[][..], |v| &v[7..]);
     // Every key is compared, so the time does not tell which one matched.
     app.keys.iter().fold(false, |ok, k| same(k, given) | ok) && !given.is_empty()
 }
@@ -260,25 +358,26 @@ async fn answer(
     let started = Instant::now();
     let req = request::parse(&bytes, query.as_deref(), &app.limits)?;
     let worker = Arc::clone(&app);
-    let (body, compile_time, total) = tokio::task::spawn_blocking(move || {
+    let ((body, hit), compile_time, total) = tokio::task::spawn_blocking(move || {
         let plan = plan(&worker, &req, namespace.as_deref())?;
         let compile_time = started.elapsed();
-        let body = worker.with_db(|db| execute(&worker, db, &req, &plan))?;
+        let body = worker.with_db(|conn| execute(&worker, conn, &req, &plan))?;
         Ok::<_, ApiError>((body, compile_time, started.elapsed()))
     })
     .await
     .map_err(|e| database(&format!("the query task failed: {e}")))??;
     let timing = format!(
-        "compile;dur={:.3}, total;dur={:.3}",
+        "compile;dur={:.3}, total;dur={:.3}, cache;desc={}",
         compile_time.as_secs_f64() * 1e3,
-        total.as_secs_f64() * 1e3
+        total.as_secs_f64() * 1e3,
+        if hit { "hit" } else { "miss" }
     );
     let mut r = (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body,
+        body.to_string(),
     )
         .into_response();
     if let Ok(v) = HeaderValue::from_str(&timing) {
@@ -373,7 +472,13 @@ fn col(name: &str) -> Expr {
     Expr::col(Alias::new(name))
 }
 
-fn execute(app: &App, db: &mut Db, req: &Request, plan: &Plan) -> Result<String, ApiError> {
+/// The answer's body, and whether it came from the cache.
+fn execute(
+    app: &App,
+    conn: &mut Pooled,
+    req: &Request,
+    plan: &Plan,
+) -> Result<(Arc<str>, bool), ApiError> {
     let d = app.dialect;
     let table = Alias::new(&app.schema.table);
     let fail = |e: siftql::Error| database(e.message());
@@ -387,26 +492,6 @@ fn execute(app: &App, db: &mut Db, req: &Request, plan: &Plan) -> Result<String,
         .cond_where(plan.condition.clone())
         .group_by_col(Alias::new("status"))
         .to_owned();
-    let mut total: u64 = 0;
-    let mut documents = 0f64;
-    let mut by_status = Map::new();
-    for r in db.rows(&stats_query).map_err(fail)? {
-        let n = match r.get(1) {
-            Some(Cell::Int(n)) => u64::try_from(*n).unwrap_or(0),
-            Some(Cell::Float(f)) => *f as u64,
-            _ => 0,
-        };
-        total += n;
-        documents += match r.get(2) {
-            Some(Cell::Float(f)) => *f,
-            Some(Cell::Int(i)) => *i as f64,
-            _ => 0.0,
-        };
-        if let Some(Cell::Text(status)) = r.first() {
-            by_status.insert(status.clone(), n.into());
-        }
-    }
-
     // The page: one row more than asked tells whether another follows.
     let doc = app.schema.document.as_deref().unwrap_or("doc");
     let mut page_query: SelectStatement = Query::select()
@@ -433,6 +518,38 @@ fn execute(app: &App, db: &mut Db, req: &Request, plan: &Plan) -> Result<String,
     };
     plan.sort.order_by(&mut page_query, d);
     page_query.limit(req.limit + 1);
+
+    let generation = app.cache_generation(conn)?;
+    let key = generation.map(|_| {
+        let (a, av) = siftql::sql::build(&stats_query, d);
+        let (b, bv) = siftql::sql::build(&page_query, d);
+        // The page number comes from a cursor, not from the SQL.
+        format!("{a}\n{av:?}\n{b}\n{bv:?}\n{page}")
+    });
+    if let Some(hit) = key.as_deref().and_then(|k| app.cached(k)) {
+        return Ok((hit, true));
+    }
+    let db = &mut conn.db;
+    let mut total: u64 = 0;
+    let mut documents = 0f64;
+    let mut by_status = Map::new();
+    for r in db.rows(&stats_query).map_err(fail)? {
+        let n = match r.get(1) {
+            Some(Cell::Int(n)) => u64::try_from(*n).unwrap_or(0),
+            Some(Cell::Float(f)) => *f as u64,
+            _ => 0,
+        };
+        total += n;
+        documents += match r.get(2) {
+            Some(Cell::Float(f)) => *f,
+            Some(Cell::Int(i)) => *i as f64,
+            _ => 0.0,
+        };
+        if let Some(Cell::Text(status)) = r.first() {
+            by_status.insert(status.clone(), n.into());
+        }
+    }
+
     let mut docs: Vec<String> = db
         .rows(&page_query)
         .map_err(fail)?
@@ -495,7 +612,11 @@ fn execute(app: &App, db: &mut Db, req: &Request, plan: &Plan) -> Result<String,
     }
     out.push_str("],");
     out.push_str(&rest[1..]);
-    Ok(out)
+    let body: Arc<str> = out.into();
+    if let (Some(g), Some(k)) = (generation, key) {
+        app.store(g, k, Arc::clone(&body));
+    }
+    Ok((body, false))
 }
 
 /// The position after the record `doc` in the plan's order.

@@ -122,31 +122,34 @@ pub fn parse(body: &[u8], query: Option<&str>, limits: &Limits) -> Result<Reques
             None => Ok(None),
         }
     };
-    let limit = first([
-        number("limit")?,
-        number("page_size")?,
-        params.limit,
-        params.page_size,
-    ]);
-    if let Some((n, key)) = limit {
-        check_range(n, 1, MAX_LIMIT, key)?;
+    // (value, name, given in the body)
+    let limit = [
+        (number("limit")?, "limit", true),
+        (number("page_size")?, "page_size", true),
+        (params.limit, "limit", false),
+        (params.page_size, "page_size", false),
+    ]
+    .into_iter()
+    .find_map(|(v, key, body)| v.map(|n| (n, key, body)));
+    if let Some((n, key, body)) = limit {
+        check_range(n, 1, MAX_LIMIT, key, body)?;
         req.limit = n;
     }
     let position = [
-        (number("offset")?, "offset"),
-        (number("page")?, "page"),
-        (params.offset, "offset"),
-        (params.page, "page"),
+        (number("offset")?, "offset", true),
+        (number("page")?, "page", true),
+        (params.offset, "offset", false),
+        (params.page, "page", false),
     ]
     .into_iter()
-    .find_map(|(v, key)| v.map(|n| (n, key)));
+    .find_map(|(v, key, body)| v.map(|n| (n, key, body)));
     req.offset = match position {
-        Some((n, "offset")) => {
-            check_range(n, 0, MAX_OFFSET, "offset")?;
+        Some((n, "offset", body)) => {
+            check_range(n, 0, MAX_OFFSET, "offset", body)?;
             n
         }
-        Some((n, _)) => {
-            check_range(n, 1, u64::MAX, "page")?;
+        Some((n, _, body)) => {
+            check_range(n, 1, u64::MAX, "page", body)?;
             (n - 1).saturating_mul(req.limit)
         }
         None => 0,
@@ -155,21 +158,21 @@ pub fn parse(body: &[u8], query: Option<&str>, limits: &Limits) -> Result<Reques
     Ok(req)
 }
 
-fn first<const N: usize>(values: [Option<u64>; N]) -> Option<(u64, &'static str)> {
-    let names = ["limit", "page_size", "limit", "page_size"];
-    values
-        .into_iter()
-        .zip(names)
-        .find_map(|(v, name)| v.map(|n| (n, name)))
-}
-
-fn check_range(n: u64, lo: u64, hi: u64, key: &str) -> Result<(), ApiError> {
+/// Checks a page value; the error points into the body when the value came
+/// from there, and names the query parameter otherwise.
+fn check_range(n: u64, lo: u64, hi: u64, key: &str, in_body: bool) -> Result<(), ApiError> {
     if n < lo || n > hi {
         let range = if hi == u64::MAX {
             format!("at least {lo}")
         } else {
             format!("between {lo} and {hi}")
         };
+        if !in_body {
+            return Err(ApiError::unprocessable(
+                "invalid_page",
+                &format!("query parameter `{key}` must be {range}, not {n}"),
+            ));
+        }
         return Err(ApiError::unprocessable(
             "invalid_page",
             &format!("`{key}` must be {range}, not {n}"),

@@ -376,6 +376,11 @@ fn end_to_end(db: &str, tag: &str) {
             .status,
         200
     );
+    // The scheme is case-insensitive (RFC 9110); the key is not.
+    let status = |auth: &str| s.list_with("", &[("Authorization", auth)], &body).status;
+    assert_eq!(status("bearer k1"), 200);
+    assert_eq!(status("Bearer K1"), 401);
+    assert_eq!(status("Bearer "), 401);
     assert_eq!(
         s.list_with("", &[("Authorization", "Bearer second-key")], &body)
             .status,
@@ -586,6 +591,15 @@ fn rows_change_between_pages(s: &Server, db: &str, file: &Path) {
         .as_str()
         .unwrap()
         .to_owned();
+    // A repeated request is answered from the cache on SQLite.
+    let again = s.list(&body);
+    assert_eq!(again.body, r.body);
+    let timing = &again.headers["server-timing"];
+    assert_eq!(
+        timing.contains("cache;desc=hit"),
+        db.starts_with("sqlite:"),
+        "{timing}"
+    );
     // Another writer adds c03a (before the cursor) and c04a (after it).
     let table = file.file_stem().unwrap().to_str().unwrap();
     let mut load = Command::new(env!("CARGO_BIN_EXE_siftql"))
@@ -604,6 +618,11 @@ fn rows_change_between_pages(s: &Server, db: &str, file: &Path) {
     assert_eq!(after.ids(), ["c04a", "c05", "c06", "c07", "c08"]);
     assert_eq!(after.json()["pagination"]["page"], 2);
     assert_eq!(after.json()["pagination"]["total"], 42);
+    // The first page again: the change is seen, not a cached answer.
+    let first = s.list(&body);
+    assert_eq!(first.ids(), ["c00", "c01", "c02", "c03", "c03a"]);
+    assert_eq!(first.json()["total_count"], 42);
+    assert!(first.headers["server-timing"].contains("cache;desc=miss"));
 }
 
 fn search(s: &Server) {
@@ -668,7 +687,45 @@ fn namespaces(s: &Server) {
     );
 }
 
+/// The error answers as the client sees them: one snapshot, the same on
+/// every database.
+fn error_snapshot(s: &Server) {
+    let mut out = String::new();
+    for (query, body) in [
+        ("", "{\"filters\": "),
+        ("", "[1]"),
+        (
+            "",
+            r#"{"filters": {"AND": [{"field": "a", "operator": "startswith", "value": "x"}]}}"#,
+        ),
+        (
+            "",
+            r#"{"filters": {"OR": [{"field": "a", "operator": "in", "value": 3}]}}"#,
+        ),
+        ("", r#"{"filter": "status = \"x\" and"}"#),
+        ("", r#"{"filter": "a = 1", "filters": {}}"#),
+        ("", r#"{"filtres": {}}"#),
+        ("", r#"{"sort": {"field": "created", "direction": "desc"}}"#),
+        ("", r#"{"sort": {"field": "metadata"}}"#),
+        ("", r#"{"sorts": [{"field": "status", "order": "asc"}]}"#),
+        ("", r#"{"limit": 0}"#),
+        ("", r#"{"page": 0}"#),
+        ("?offset=10001", "{}"),
+        ("?cursor=00", "{}"),
+    ] {
+        let r = s.call(
+            "POST",
+            &format!("/v1/clusters/list{query}"),
+            &[],
+            body.as_bytes(),
+        );
+        out.push_str(&format!("{query} {body}\n  {} {}\n", r.status, r.body));
+    }
+    insta::assert_snapshot!("serve_errors", out);
+}
+
 fn errors(s: &Server) {
+    error_snapshot(s);
     // Malformed JSON: 400.
     let r = s.call("POST", "/v1/clusters/list", &[], b"{\"filters\": ");
     assert_eq!(r.error(400)["code"], "malformed_json");
