@@ -4,7 +4,10 @@ send a mix of List Clusters requests for a fixed time and report
 requests/s, latency percentiles, failures and the compile step's share
 (from the `Server-Timing` header the server sends).
 
-    python3 benches/serve_load.py http://127.0.0.1:PORT [CLIENTS] [SECONDS]
+    python3 benches/serve_load.py http://127.0.0.1:PORT [CLIENTS] [SECONDS] [--warm]
+
+With --warm each request body is sent once before the clock starts (the
+server's answer cache then holds them all).
 
 Standard library only. Every request must answer 200 with a JSON body;
 anything else counts as a failure (and is printed once).
@@ -76,6 +79,17 @@ def client(url, deadline, latencies, compile_shares, failures, lock, only):
         compile_shares.extend(shares)
 
 
+def warm(url):
+    """Sends each body once, so that timed requests find their answers cached."""
+    u = urllib.parse.urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=600)
+    for body in BODIES:
+        conn.request("POST", "/v1/clusters/list", json.dumps(body), {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 200, r.status
+
+
 def run(url, clients, seconds, only):
     latencies, shares, failures, lock = [], [], [], threading.Lock()
     deadline = time.monotonic() + seconds
@@ -102,8 +116,11 @@ def run(url, clients, seconds, only):
 
 
 if __name__ == "__main__":
-    url = sys.argv[1]
-    clients = int(sys.argv[2]) if len(sys.argv) > 2 else 16
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 10
+    args = [a for a in sys.argv[1:] if a != "--warm"]
+    url = args[0]
+    clients = int(args[1]) if len(args) > 1 else 16
+    seconds = float(args[2]) if len(args) > 2 else 10
+    if "--warm" in sys.argv:
+        warm(url)
     bad = run(url, clients, seconds, only=True) + run(url, clients, seconds, only=False)
     sys.exit(1 if bad else 0)

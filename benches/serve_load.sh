@@ -26,8 +26,8 @@ serve() { # extra serve arguments...
   [ -n "$url" ] || { cat "$dir/serve.log"; exit 1; }
 }
 serve --load "$dir/clusters.jsonl"
-echo "$n records on SQLite, $url; with the answer cache (the default):"
-python3 benches/serve_load.py "$url" "$clients" "$seconds"
+echo "$n records on SQLite, $url; with the answer cache (the default), warmed:"
+python3 benches/serve_load.py "$url" "$clients" "$seconds" --warm
 kill "$pid"; wait "$pid" 2>/dev/null || true
 serve --cache-entries 0
 echo "without the cache (--cache-entries 0): every request runs its SQL"

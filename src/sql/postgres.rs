@@ -139,29 +139,19 @@ pub fn query(
         .cond_where(compiled.condition())
         .order_by(sea_query::Alias::new("siftql_seq"), sea_query::Order::Asc)
         .to_owned();
-    let (sql, values) = build(&select, Dialect::Postgres);
-    let stmt = client.prepare(&sql).map_err(db_error)?;
-    let params: Vec<Box<dyn ToSql + Sync>> = values
-        .0
-        .iter()
-        .zip(stmt.params())
-        .map(|(v, ty)| value_param(v, ty))
-        .collect();
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|b| b.as_ref()).collect();
-    for r in client.query(&stmt, &refs).map_err(db_error)? {
+    for r in run(client, &select)? {
         let doc: String = r.try_get(0).map_err(db_error)?;
         row(&doc)?;
     }
     Ok(())
 }
 
-/// Runs any `SELECT` built for PostgreSQL and returns its rows as cells.
-/// Columns must be `text`, `bigint`, `integer`, `double precision` or
-/// `boolean` (cast `json` to `text`).
-pub fn rows(
+/// Prepares and runs a `SELECT`, each value bound as the type PostgreSQL
+/// inferred for its placeholder.
+fn run(
     client: &mut impl GenericClient,
     select: &sea_query::SelectStatement,
-) -> Result<Vec<Vec<Cell>>, Error> {
+) -> Result<Vec<postgres::Row>, Error> {
     let (sql, values) = build(select, Dialect::Postgres);
     let stmt = client.prepare(&sql).map_err(db_error)?;
     let params: Vec<Box<dyn ToSql + Sync>> = values
@@ -171,8 +161,18 @@ pub fn rows(
         .map(|(v, ty)| value_param(v, ty))
         .collect();
     let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|b| b.as_ref()).collect();
+    client.query(&stmt, &refs).map_err(db_error)
+}
+
+/// Runs any `SELECT` built for PostgreSQL and returns its rows as cells.
+/// Columns must be `text`, `bigint`, `integer`, `double precision` or
+/// `boolean` (cast `json` to `text`).
+pub fn rows(
+    client: &mut impl GenericClient,
+    select: &sea_query::SelectStatement,
+) -> Result<Vec<Vec<Cell>>, Error> {
     let mut out = Vec::new();
-    for r in client.query(&stmt, &refs).map_err(db_error)? {
+    for r in run(client, select)? {
         let mut cells = Vec::with_capacity(r.len());
         for (i, column) in r.columns().iter().enumerate() {
             let ty = column.type_();

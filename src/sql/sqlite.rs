@@ -55,46 +55,64 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             .is_some_and(|s| re.is_match(&s)))
     })?;
     conn.create_scalar_function("siftql_leaves", 3, flags, |ctx| {
-        let Some(doc) = ctx.get::<Option<String>>(0)? else {
-            return Ok(None);
+        let user = |e: serde_json::Error| rusqlite::Error::UserFunctionError(Box::new(e));
+        let doc = match ctx.get_raw(0) {
+            rusqlite::types::ValueRef::Null => return Ok(None),
+            v => v.as_str()?,
         };
-        let path: Vec<String> = serde_json::from_str(&ctx.get::<String>(1)?)
-            .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+        // The path is a constant of the statement: parsed once.
+        let path = ctx.get_or_create_aux(
+            1,
+            |v| -> Result<Vec<Box<str>>, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(serde_json::from_str(v.as_str()?)?)
+            },
+        )?;
         let mode: i64 = ctx.get(2)?;
-        let doc: Value = serde_json::from_str(&doc)
-            .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+        // A record is read without building its tree: only the value at
+        // the path's first key is parsed.
+        if !path.is_empty() && doc.trim_start().starts_with('{') {
+            let record = crate::eval::RawRecord::parse(doc).map_err(user)?;
+            let mut out = Vec::new();
+            crate::eval::Record::lookup(&record, &path, &mut |leaf: Leaf<'_>| {
+                collect(&mut out, leaf, mode)
+            });
+            return Ok(Some(Value::Array(out).to_string()));
+        }
+        let doc: Value = serde_json::from_str(doc).map_err(user)?;
         Ok(Some(leaves(&doc, &path, mode).to_string()))
     })?;
     Ok(())
 }
 
-/// The values at `path` in `doc` as a JSON array (`mode` as in `sql::json`).
-fn leaves(doc: &Value, path: &[String], mode: i64) -> Value {
-    let path: Vec<Box<str>> = path.iter().map(|s| Box::from(s.as_str())).collect();
-    let mut out = Vec::new();
-    let mut push = |leaf: Leaf<'_>| {
-        let v = match leaf {
-            Leaf::Json(v) => v.clone(),
-            Leaf::Null => Value::Null,
-            Leaf::Bool(b) => Value::Bool(b),
-            Leaf::I64(i) => i.into(),
-            Leaf::U64(u) => u.into(),
-            Leaf::F64(f) => f.into(),
-            Leaf::Str(s) => s.into(),
-            Leaf::Strs(s) => s.into(),
-        };
-        match (mode, v) {
-            (0, v) => out.push(v),
-            (_, Value::Array(items)) => out.extend(items),
-            (1, v) => out.push(v),
-            _ => {}
-        }
-        false
+/// Adds a leaf to `out` as `mode` says (see `sql::json`); never stops the walk.
+fn collect(out: &mut Vec<Value>, leaf: Leaf<'_>, mode: i64) -> bool {
+    let v = match leaf {
+        Leaf::Json(v) => v.clone(),
+        Leaf::Null => Value::Null,
+        Leaf::Bool(b) => Value::Bool(b),
+        Leaf::I64(i) => i.into(),
+        Leaf::U64(u) => u.into(),
+        Leaf::F64(f) => f.into(),
+        Leaf::Str(s) => s.into(),
+        Leaf::Strs(s) => s.into(),
     };
+    match (mode, v) {
+        (0, v) => out.push(v),
+        (_, Value::Array(items)) => out.extend(items),
+        (1, v) => out.push(v),
+        _ => {}
+    }
+    false
+}
+
+/// The values at `path` in `doc` as a JSON array (`mode` as in `sql::json`).
+fn leaves(doc: &Value, path: &[Box<str>], mode: i64) -> Value {
+    let mut out = Vec::new();
+    let mut push = |leaf: Leaf<'_>| collect(&mut out, leaf, mode);
     if path.is_empty() {
         push(Leaf::Json(doc));
     } else {
-        lookup_json(doc, &path, &mut push);
+        lookup_json(doc, path, &mut push);
     }
     Value::Array(out)
 }

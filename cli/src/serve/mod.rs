@@ -80,19 +80,23 @@ struct App {
     minter: Minter,
 }
 
-/// A pooled connection and the SQLite `data_version` it last saw.
+/// A pooled connection.
 struct Pooled {
     db: Db,
-    data_version: Option<i64>,
 }
 
 /// Answers kept for repeated requests, keyed by their SQL and values.
-/// `generation` counts invalidations, so an answer computed before one is
-/// never stored after it.
+///
+/// `watcher` is a connection of its own that only ever reads SQLite's
+/// `PRAGMA data_version`, which changes when any other connection or
+/// process commits; a change drops every answer. `generation` counts the
+/// drops, so an answer computed before one is never stored after it.
 #[derive(Default)]
 struct Cache {
     generation: u64,
     entries: HashMap<String, Arc<str>>,
+    watcher: Option<Db>,
+    version: Option<i64>,
 }
 
 impl App {
@@ -108,10 +112,7 @@ impl App {
             None => {
                 let db = Db::open(&self.url).map_err(|f| database(&failure_text(f)))?;
                 tune(&db).map_err(|f| database(&failure_text(f)))?;
-                Pooled {
-                    db,
-                    data_version: None,
-                }
+                Pooled { db }
             }
         };
         let out = f(&mut conn)?;
@@ -123,24 +124,20 @@ impl App {
     }
 
     /// The cache generation answers may be read from and stored under, after
-    /// dropping every answer if the database changed since this connection
-    /// last looked (a new connection cannot tell, so it drops them too);
+    /// dropping every answer if the database changed since the last request;
     /// `None` when answers are not cached.
-    fn cache_generation(&self, conn: &mut Pooled) -> Result<Option<u64>, ApiError> {
-        let Db::Sqlite(db) = &conn.db else {
+    fn cache_generation(&self) -> Result<Option<u64>, ApiError> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(Db::Sqlite(watcher)) = &cache.watcher else {
             return Ok(None);
         };
-        if self.cache_entries == 0 {
-            return Ok(None);
-        }
-        let version: i64 = db
+        let version: i64 = watcher
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .map_err(|e| database(&e.to_string()))?;
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if conn.data_version != Some(version) {
+        if cache.version != Some(version) {
             cache.entries.clear();
             cache.generation += 1;
-            conn.data_version = Some(version);
+            cache.version = Some(version);
         }
         Ok(Some(cache.generation))
     }
@@ -217,15 +214,19 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                 .map(|k| k.as_bytes().to_vec()),
         );
     }
+    let watcher = match (&db, args.cache_entries) {
+        (Db::Sqlite(_), 1..) => Some(Db::open(&args.db)?),
+        _ => None,
+    };
     let app = Arc::new(App {
         url: args.db.clone(),
         dialect: db.dialect(),
         schema,
-        idle: Mutex::new(vec![Pooled {
-            db,
-            data_version: None,
-        }]),
-        cache: Mutex::new(Cache::default()),
+        idle: Mutex::new(vec![Pooled { db }]),
+        cache: Mutex::new(Cache {
+            watcher,
+            ..Cache::default()
+        }),
         cache_entries: args.cache_entries,
         keys,
         max_body: args.max_body,
@@ -519,7 +520,7 @@ fn execute(
     plan.sort.order_by(&mut page_query, d);
     page_query.limit(req.limit + 1);
 
-    let generation = app.cache_generation(conn)?;
+    let generation = app.cache_generation()?;
     let key = generation.map(|_| {
         let (a, av) = siftql::sql::build(&stats_query, d);
         let (b, bv) = siftql::sql::build(&page_query, d);
