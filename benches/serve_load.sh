@@ -3,7 +3,8 @@
 # fresh SQLite file, starts the server on a loopback port and runs
 # benches/serve_load.py (CLIENTS concurrent clients for SECONDS each, first
 # the 20-condition filter alone, then a mix), once with the answer cache and
-# once without. Bounded in time (a request in flight at the deadline is
+# once without; with the cache also wrk (benches/serve_load.lua, the same
+# bodies) when installed, as its client costs less than Python's. Bounded in time (a request in flight at the deadline is
 # waited for); loopback only.
 #
 #   bash benches/serve_load.sh [RECORDS] [CLIENTS] [SECONDS]   # 100000 16 10
@@ -28,6 +29,11 @@ serve() { # extra serve arguments...
 serve --load "$dir/clusters.jsonl"
 echo "$n records on SQLite, $url; with the answer cache (the default), warmed:"
 python3 benches/serve_load.py "$url" "$clients" "$seconds" --warm
+if command -v wrk >/dev/null; then
+  echo "the same with wrk (2 threads, $clients connections), 20-condition filter, then the mix:"
+  BODIES=1 wrk -t2 -c"$clients" -d"${seconds}s" -s benches/serve_load.lua "$url" | tail -1
+  wrk -t2 -c"$clients" -d"${seconds}s" -s benches/serve_load.lua "$url" | tail -1
+fi
 kill "$pid"; wait "$pid" 2>/dev/null || true
 serve --cache-entries 0
 echo "without the cache (--cache-entries 0): every request runs its SQL"
