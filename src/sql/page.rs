@@ -80,7 +80,18 @@ fn sort_column(schema: &Schema, field: &str) -> Result<Column, Error> {
         ErrorCode::UnknownField,
         format!("cannot sort by `{field}`: not a sortable field"),
     );
-    Err(match did_you_mean(field, known) {
+    // A near miss, or else the one field the name starts (`created` →
+    // `created_at`).
+    let suggestion = did_you_mean(field, known).or_else(|| {
+        let mut starting = sortable(schema)
+            .map(|c| c.field.as_str())
+            .filter(|c| c.len() > field.len() && c.starts_with(field));
+        match (starting.next(), starting.next()) {
+            (Some(only), None) if !field.is_empty() => Some(only),
+            _ => None,
+        }
+    });
+    Err(match suggestion {
         Some(s) => e.with_help(format!("did you mean `{s}`?")),
         None => e.with_help(format!(
             "sortable fields: {}",

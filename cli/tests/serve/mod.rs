@@ -760,7 +760,11 @@ fn errors(s: &Server) {
         .list(&json!({"sort": {"field": "created", "direction": "desc"}}))
         .error(422);
     assert_eq!(e["pointer"], "/sort/field");
-    assert!(e["help"].as_str().unwrap().contains("created_at"), "{e}");
+    assert_eq!(e["help"], "did you mean `created_at`?", "{e}");
+    let e = s
+        .list(&json!({"sort": {"field": "num_cluster"}}))
+        .error(422);
+    assert_eq!(e["help"], "did you mean `num_clusters`?", "{e}");
     let e = s
         .list(&json!({"sorts": [{"field": "status"}, {"field": "metadata"}]}))
         .error(422);
