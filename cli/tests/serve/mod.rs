@@ -25,7 +25,12 @@ impl Drop for Server {
 
 impl Server {
     fn start(args: &[&str]) -> Server {
+        Server::start_with_env(args, &[])
+    }
+
+    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_siftql"))
+            .envs(env.iter().copied())
             .arg("serve")
             .args(["--addr", "127.0.0.1:0"])
             .args(args)
@@ -825,12 +830,33 @@ fn errors(s: &Server) {
     assert_eq!(s.list(&json!({"limit": 1})).ids(), ["c00"]);
 }
 
+/// Removes an SQLite file and its write-ahead log.
+fn remove_db(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[test]
+fn api_keys_from_the_environment() {
+    let path = std::env::temp_dir().join(format!("siftql-serve-env-{}.db", std::process::id()));
+    let db = format!("sqlite:{}", path.display());
+    let s = Server::start_with_env(&["--db", &db], &[("SIFTQL_API_KEYS", "alpha, beta,")]);
+    let status = |auth: &[(&str, &str)]| s.list_with("", auth, &json!({})).status;
+    assert_eq!(status(&[]), 401);
+    assert_eq!(status(&[("Authorization", "Bearer alpha")]), 200);
+    assert_eq!(status(&[("Authorization", "Bearer beta")]), 200);
+    assert_eq!(status(&[("Authorization", "Bearer alpha, beta")]), 401);
+    drop(s);
+    remove_db(&path);
+}
+
 #[test]
 fn serve_end_to_end_on_sqlite() {
     let path = std::env::temp_dir().join(format!("siftql-serve-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&path);
     end_to_end(&format!("sqlite:{}", path.display()), "lite");
-    let _ = std::fs::remove_file(&path);
+    remove_db(&path);
 }
 
 #[test]
