@@ -56,6 +56,17 @@ impl<'a> From<&'a Number> for Leaf<'a> {
     }
 }
 
+/// A top-level field read directly (see [`Record::get`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Direct<'a> {
+    /// The field is absent.
+    Missing,
+    /// The field's one value (an array is one value; operators look into it).
+    Value(Leaf<'a>),
+    /// This record cannot say directly: ask [`Record::lookup`].
+    Lookup,
+}
+
 /// A record the evaluator can read: anything that can list the values found
 /// at a dotted path.
 ///
@@ -108,6 +119,25 @@ pub trait Record {
     {
         let _ = (slot, rest, found);
     }
+
+    /// Optional fast path: the value of the one-segment path `[name]`,
+    /// returned instead of reported. It must agree with
+    /// [`Record::lookup`]: [`Direct::Missing`] where `lookup` finds nothing,
+    /// [`Direct::Value`] where it finds exactly that one value. The default,
+    /// [`Direct::Lookup`], makes the evaluator call `lookup`.
+    fn get(&self, name: &str) -> Direct<'_> {
+        let _ = name;
+        Direct::Lookup
+    }
+
+    /// Like [`Record::get`], for a field numbered by [`Record::slot`].
+    fn get_slot(&self, slot: u16) -> Direct<'_>
+    where
+        Self: Sized,
+    {
+        let _ = slot;
+        Direct::Lookup
+    }
 }
 
 /// The callback a [`Record`] reports found values to: return `true` to say
@@ -154,6 +184,22 @@ impl Record for Value {
     fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F) {
         walk(self, path, found);
     }
+
+    fn get(&self, name: &str) -> Direct<'_> {
+        match self {
+            Value::Object(m) => direct(m.get(name)),
+            // A top-level array is walked element by element.
+            Value::Array(_) => Direct::Lookup,
+            _ => Direct::Missing,
+        }
+    }
+}
+
+fn direct(v: Option<&Value>) -> Direct<'_> {
+    match v {
+        Some(v) => Direct::Value(Leaf::from(v)),
+        None => Direct::Missing,
+    }
 }
 
 impl Record for Map<String, Value> {
@@ -161,6 +207,10 @@ impl Record for Map<String, Value> {
         if let Some(v) = self.get(&*path[0]) {
             walk(v, &path[1..], found);
         }
+    }
+
+    fn get(&self, name: &str) -> Direct<'_> {
+        direct(Map::get(self, name))
     }
 }
 
@@ -173,6 +223,12 @@ impl<R: Record> Record for &R {
     }
     fn lookup_slot<F: Found>(&self, slot: u16, rest: &[Box<str>], found: &mut F) {
         (**self).lookup_slot(slot, rest, found)
+    }
+    fn get(&self, name: &str) -> Direct<'_> {
+        (**self).get(name)
+    }
+    fn get_slot(&self, slot: u16) -> Direct<'_> {
+        (**self).get_slot(slot)
     }
 }
 
@@ -507,11 +563,23 @@ trait Emit {
     fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F);
 }
 
+/// A typed field's value as one leaf: what [`Emit::emit`] reports for an
+/// empty rest of the path.
+trait AsLeaf {
+    fn leaf(&self) -> Leaf<'_>;
+}
+
 impl Emit for String {
     fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         if rest.is_empty() {
             found(Leaf::Str(self));
         }
+    }
+}
+
+impl AsLeaf for String {
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::Str(self)
     }
 }
 
@@ -523,11 +591,23 @@ impl Emit for Number {
     }
 }
 
+impl AsLeaf for Number {
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::from(self)
+    }
+}
+
 impl Emit for bool {
     fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         if rest.is_empty() {
             found(Leaf::Bool(*self));
         }
+    }
+}
+
+impl AsLeaf for bool {
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::Bool(*self)
     }
 }
 
@@ -547,9 +627,29 @@ impl Emit for Vec<String> {
     }
 }
 
+impl AsLeaf for Vec<String> {
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::Strs(self)
+    }
+}
+
 impl Emit for Value {
     fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         walk(self, rest, found);
+    }
+}
+
+impl AsLeaf for Value {
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::from(self)
+    }
+}
+
+fn field_direct<T: AsLeaf>(field: &Field<T>) -> Direct<'_> {
+    match field {
+        Field::Missing => Direct::Missing,
+        Field::Null => Direct::Value(Leaf::Null),
+        Field::Value(v) => Direct::Value(v.leaf()),
     }
 }
 
@@ -583,6 +683,7 @@ macro_rules! cluster_record {
         }
 
         #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy)]
         #[repr(u16)]
         enum ClusterField { $($name,)* }
 
@@ -607,9 +708,32 @@ macro_rules! cluster_record {
             }
 
             fn lookup_slot<F: Found>(&self, slot: u16, rest: &[Box<str>], found: &mut F) {
-                $(if slot == ClusterField::$name as u16 {
-                    return self.$name.emit(rest, found);
-                })*
+                match ClusterField::from_slot(slot) {
+                    $(Some(ClusterField::$name) => self.$name.emit(rest, found),)*
+                    None => {}
+                }
+            }
+
+            fn get(&self, name: &str) -> Direct<'_> {
+                match Self::slot(name) {
+                    Some(slot) => self.get_slot(slot),
+                    None => direct(self.extra.get(name)),
+                }
+            }
+
+            fn get_slot(&self, slot: u16) -> Direct<'_> {
+                match ClusterField::from_slot(slot) {
+                    $(Some(ClusterField::$name) => field_direct(&self.$name),)*
+                    None => Direct::Lookup,
+                }
+            }
+        }
+
+        impl ClusterField {
+            const ALL: &[ClusterField] = &[$(ClusterField::$name,)*];
+
+            fn from_slot(slot: u16) -> Option<ClusterField> {
+                ClusterField::ALL.get(usize::from(slot)).copied()
             }
         }
     };
