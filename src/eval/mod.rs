@@ -78,6 +78,7 @@ impl Check {
         self.test.outcome(false, false) != self.negate
     }
 
+    #[inline(always)]
     fn present(&self, leaf: Leaf<'_>) -> bool {
         self.test.present(leaf) != self.negate
     }
@@ -181,6 +182,7 @@ impl Node {
 }
 
 impl FieldNode {
+    #[inline(always)]
     fn eval<R: Record>(&self, r: &R) -> bool {
         let slot = self.slot.get::<R>(&self.path[0]);
         let direct = match slot {
@@ -190,11 +192,10 @@ impl FieldNode {
         match direct {
             Direct::Missing => self.on_missing,
             Direct::Value(leaf) => {
-                if self.all {
-                    self.checks.iter().all(|c| c.present(leaf))
-                } else {
-                    self.checks.iter().any(|c| c.present(leaf))
+                if let [check] = &*self.checks {
+                    return check.present(leaf);
                 }
+                self.combine(|c| c.present(leaf))
             }
             Direct::Lookup => {
                 let one = |c: &Check| c.scan(r, slot, &self.path);
@@ -204,6 +205,16 @@ impl FieldNode {
                     self.checks.iter().any(one)
                 }
             }
+        }
+    }
+
+    /// All or any of the checks, by `self.all`.
+    #[inline(always)]
+    fn combine(&self, check: impl FnMut(&Check) -> bool) -> bool {
+        if self.all {
+            self.checks.iter().all(check)
+        } else {
+            self.checks.iter().any(check)
         }
     }
 

@@ -78,43 +78,143 @@ impl RangeOp {
     }
 }
 
-/// A string literal for equality: Unicode-lowercased when case-insensitive.
+/// A string literal for `eq`, `in`, `contains`, `starts_with`,
+/// `ends_with`: Unicode-lowercased when case-insensitive.
+///
+/// Folding text to ASCII lowercase letters needs no Unicode tables when the
+/// literal is ASCII: of all non-ASCII characters only U+212A KELVIN SIGN
+/// (→ `k`) and U+0130 (→ `i` and U+0307) lowercase to anything containing
+/// ASCII (checked over every `char` by a unit test), so text folds to ASCII
+/// only through its ASCII characters and Kelvin signs, and an ASCII literal
+/// without `i` and `k` matches only ASCII characters, compared ignoring
+/// ASCII case.
 #[derive(Debug)]
 pub(super) struct StrLit {
     text: Box<str>,
     ci: bool,
-    /// `text` is ASCII: a case-insensitive compare with ASCII text needs no
-    /// Unicode folding.
+    /// Case-insensitive and `text` is ASCII.
     ascii: bool,
+    /// `ascii` and `text` has no `i` or `k`.
+    plain: bool,
+    /// `ascii` and `text` has a `k` (which a Kelvin sign folds to).
+    has_k: bool,
+    /// When `ascii`: per byte of `text`, `0x20` for a letter (setting that
+    /// bit maps `A` to `a`), 0 otherwise.
+    mask: Box<[u8]>,
 }
 
 impl StrLit {
     fn new(s: &str, ci: bool) -> StrLit {
         let text: Box<str> = if ci { lower(s).into() } else { s.into() };
+        let ascii = ci && text.is_ascii();
+        let mask = if ascii {
+            text.bytes()
+                .map(|b| if b.is_ascii_lowercase() { 0x20 } else { 0 })
+                .collect()
+        } else {
+            Box::default()
+        };
         StrLit {
-            ascii: text.is_ascii(),
+            plain: ascii && !text.bytes().any(|b| b == b'i' || b == b'k'),
+            has_k: ascii && text.contains('k'),
+            ascii,
+            mask,
             text,
             ci,
         }
     }
 
     /// Does `x` equal the literal (after folding when case-insensitive)?
-    #[inline]
+    #[inline(always)]
     fn eq(&self, x: &str) -> bool {
+        let t = &*self.text;
+        if self.ascii && x.len() == t.len() {
+            // `x` folds to ASCII only if it is ASCII but for Kelvin signs,
+            // each 3 bytes folding to 1: equal lengths mean plain ASCII.
+            return eq_lowercase(x.as_bytes(), t.as_bytes(), &self.mask);
+        }
+        self.eq_slow(x)
+    }
+
+    #[inline(never)]
+    fn eq_slow(&self, x: &str) -> bool {
+        let t = &*self.text;
         if !self.ci {
-            return x == &*self.text;
+            return x == t;
         }
         if self.ascii {
-            // Equal ignoring ASCII case to ASCII lowercase text means `x` is
-            // ASCII and folds to it; other ASCII text folds to something
-            // else. Only non-ASCII text needs the full folding.
-            if x.len() == self.text.len() && x.eq_ignore_ascii_case(&self.text) {
-                return true;
-            }
-            return !x.is_ascii() && eq_folded(x, &self.text);
+            // Lengths differ (see `eq`).
+            return x.len() > t.len() && self.has_k && !x.is_ascii() && eq_folded(x, t);
         }
-        eq_folded(x, &self.text)
+        eq_folded(x, t)
     }
+
+    #[inline(always)]
+    fn starts(&self, x: &str) -> bool {
+        let t = &*self.text;
+        match (self.ci, self.plain) {
+            (false, _) => x.starts_with(t),
+            (true, true) => {
+                x.len() >= t.len()
+                    && eq_lowercase(&x.as_bytes()[..t.len()], t.as_bytes(), &self.mask)
+            }
+            (true, false) => starts_folded(x, t),
+        }
+    }
+
+    #[inline(always)]
+    fn ends(&self, x: &str) -> bool {
+        let t = &*self.text;
+        match (self.ci, self.plain) {
+            (false, _) => x.ends_with(t),
+            (true, true) => {
+                x.len() >= t.len()
+                    && eq_lowercase(&x.as_bytes()[x.len() - t.len()..], t.as_bytes(), &self.mask)
+            }
+            (true, false) => ends_folded(x, t),
+        }
+    }
+
+    #[inline]
+    fn contained_in(&self, x: &str) -> bool {
+        let t = &*self.text;
+        match (self.ci, self.plain) {
+            (false, _) => x.contains(t),
+            (true, true) => {
+                if !t.bytes().any(|b| b.is_ascii_alphabetic()) {
+                    return x.contains(t);
+                }
+                let (h, n) = (x.as_bytes(), t.as_bytes());
+                n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+            }
+            (true, false) => contains_folded(x, t),
+        }
+    }
+}
+
+/// `x` equals the ASCII lowercase `t` ignoring ASCII case, where `mask`
+/// has `0x20` at the letters of `t` (all three of one length): eight bytes
+/// at a time, `x | mask == t`.
+#[inline(always)]
+fn eq_lowercase(x: &[u8], t: &[u8], mask: &[u8]) -> bool {
+    let n = t.len();
+    if x.len() != n || mask.len() != n {
+        return false;
+    }
+    let word =
+        |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
+    if n < 8 {
+        return x.iter().zip(mask).zip(t).all(|((x, m), t)| x | m == *t);
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if word(x, at) | word(mask, at) != word(t, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last eight bytes, overlapping the previous word.
+    word(x, n - 8) | word(mask, n - 8) == word(t, n - 8)
 }
 
 /// The strings of an `in` list that holds only strings.
@@ -176,6 +276,8 @@ type Ring = Vec<(f64, f64)>;
 /// cases, specialised by the literal's type; the general ones (`Eq`, `In`,
 /// `Range`, `Contains`) take any literal.
 #[derive(Debug)]
+// A plain tag: dispatch is one load, not a niche decoded from a payload.
+#[repr(u8)]
 pub(super) enum Test {
     /// `eq` a string.
     EqStr(StrLit),
@@ -193,8 +295,8 @@ pub(super) enum Test {
     In(Vec<Lit>),
     Range(RangeOp, Lit),
     Contains(Lit),
-    StartsWith(String, bool),
-    EndsWith(String, bool),
+    StartsWith(StrLit),
+    EndsWith(StrLit),
     Regex(regex::Regex),
     Exists(bool),
     IsNull(bool),
@@ -247,7 +349,6 @@ impl Test {
         check_operand(op, &crate::ast::Operand::Literal(value.clone()), limits)
             .map_err(|p| p.into_error())?;
         let ci = !cs;
-        let folded = |s: &str| if ci { lower(s) } else { s.to_owned() };
         let range = |op: RangeOp| match value {
             Value::Number(n) => Test::RangeNum(op, num_key_of(n)),
             _ => Test::Range(op, Lit::new(value, ci)),
@@ -275,8 +376,8 @@ impl Test {
                 Value::String(s) => Test::ContainsStr(StrLit::new(s, ci)),
                 _ => Test::Contains(Lit::new(value, ci)),
             },
-            Operator::StartsWith => Test::StartsWith(folded(string(value)), ci),
-            Operator::EndsWith => Test::EndsWith(folded(string(value)), ci),
+            Operator::StartsWith => Test::StartsWith(StrLit::new(string(value), ci)),
+            Operator::EndsWith => Test::EndsWith(StrLit::new(string(value), ci)),
             Operator::Regex => Test::Regex(
                 regex::RegexBuilder::new(string(value))
                     .case_insensitive(ci)
@@ -340,7 +441,7 @@ impl Test {
 
     /// The answer for a field that is present with exactly this value:
     /// `outcome(true, leaf(value))`.
-    #[inline]
+    #[inline(always)]
     pub fn present(&self, leaf: Leaf<'_>) -> bool {
         match self {
             Test::Exists(want) => *want,
@@ -349,7 +450,7 @@ impl Test {
     }
 
     /// Does one value found at the path pass?
-    #[inline]
+    #[inline(always)]
     pub fn leaf(&self, leaf: Leaf<'_>) -> bool {
         match self {
             Test::EqStr(lit) => any_str(leaf, |s| lit.eq(s)),
@@ -363,14 +464,15 @@ impl Test {
                 // An array contains an element equal to the string.
                 _ => any_elem_str(leaf, |s| lit.eq(s)),
             },
-            Test::StartsWith(p, true) => any_str(leaf, |s| starts_folded(s, p)),
-            Test::StartsWith(p, false) => any_str(leaf, |s| s.starts_with(p.as_str())),
-            Test::EndsWith(p, true) => any_str(leaf, |s| ends_folded(s, p)),
-            Test::EndsWith(p, false) => any_str(leaf, |s| s.ends_with(p.as_str())),
+            Test::IsNull(want) => matches!(leaf, Leaf::Null | Leaf::Json(Value::Null)) == *want,
+            Test::Exists(_) => true,
+            Test::StartsWith(p) => any_str(leaf, |s| p.starts(s)),
+            Test::EndsWith(p) => any_str(leaf, |s| p.ends(s)),
             _ => self.general(S::from(leaf)),
         }
     }
 
+    #[inline(never)]
     fn general(&self, v: S<'_>) -> bool {
         match self {
             Test::EqStr(_)
@@ -378,7 +480,9 @@ impl Test {
             | Test::EqBool(_)
             | Test::InStrs(_)
             | Test::RangeNum(..)
-            | Test::ContainsStr(_) => unreachable!("handled in Test::leaf"),
+            | Test::ContainsStr(_)
+            | Test::StartsWith(_)
+            | Test::EndsWith(_) => unreachable!("handled in Test::leaf"),
             Test::Exists(_) => true,
             Test::IsNull(want) => matches!(v, S::Null) == *want,
             Test::Eq(lit) => eq_value(v, lit),
@@ -393,7 +497,6 @@ impl Test {
                 S::Arr(_) | S::Strs(_) => v.any(|x| equal(x, lit)),
                 _ => false,
             },
-            Test::StartsWith(..) | Test::EndsWith(..) => v.any_str(|s| self.leaf(Leaf::Str(s))),
             Test::Regex(re) => v.any_str(|s| re.is_match(s)),
             Test::Text(needle) => v.any_str(|s| contains_folded(s, needle)),
             Test::Phrase(phrase) => v.any_str(|s| {
@@ -533,7 +636,7 @@ fn point(v: S<'_>) -> Option<(f64, f64)> {
 }
 
 /// The value, or any element of an array value, as seen by `test`.
-#[inline]
+#[inline(always)]
 fn any_value(leaf: Leaf<'_>, mut test: impl FnMut(S<'_>) -> bool) -> bool {
     match leaf {
         Leaf::Json(Value::Array(items)) => items.iter().any(|v| test(S::from(v))),
@@ -544,7 +647,7 @@ fn any_value(leaf: Leaf<'_>, mut test: impl FnMut(S<'_>) -> bool) -> bool {
 }
 
 /// Any string: the value, or a string element of an array value.
-#[inline]
+#[inline(always)]
 fn any_str(leaf: Leaf<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
     match leaf {
         Leaf::Str(s) => test(s),
@@ -554,7 +657,7 @@ fn any_str(leaf: Leaf<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
 }
 
 /// Any string element of an array value.
-#[inline]
+#[inline(always)]
 fn any_elem_str(leaf: Leaf<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
     match leaf {
         Leaf::Strs(items) => items.iter().any(|s| test(s)),
@@ -566,7 +669,7 @@ fn any_elem_str(leaf: Leaf<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
 }
 
 /// Any number: the value, or a number element of an array value.
-#[inline]
+#[inline(always)]
 fn any_num(leaf: Leaf<'_>, mut test: impl FnMut(NumKey) -> bool) -> bool {
     match leaf {
         Leaf::I64(i) => test(NumKey::Int(i.into())),
@@ -583,11 +686,7 @@ fn any_num(leaf: Leaf<'_>, mut test: impl FnMut(NumKey) -> bool) -> bool {
 /// `contains` on a string value: a substring, case-folded when `ci`.
 #[inline]
 fn contains_lit(s: &str, lit: &StrLit) -> bool {
-    if lit.ci {
-        contains_folded(s, &lit.text)
-    } else {
-        s.contains(&*lit.text)
-    }
+    lit.contained_in(s)
 }
 
 /// The Unicode lowercase of each character. (Unlike `str::to_lowercase`
@@ -668,6 +767,7 @@ fn num_key(v: S<'_>) -> Option<NumKey> {
     }
 }
 
+#[inline]
 fn num_key_of(n: &Number) -> NumKey {
     match num(n) {
         S::I(i) => NumKey::Int(i.into()),
@@ -676,6 +776,7 @@ fn num_key_of(n: &Number) -> NumKey {
     }
 }
 
+#[inline]
 fn num_cmp(a: NumKey, b: NumKey) -> Option<Ordering> {
     match (a, b) {
         (NumKey::Int(x), NumKey::Int(y)) => Some(x.cmp(&y)),
@@ -823,6 +924,24 @@ mod tests {
         assert!(instant("2024-02-30").is_none());
         assert!(instant("2024-01-01 00:00").is_none());
         assert!(instant("hello").is_none());
+    }
+
+    /// The fact `StrLit` relies on: only ASCII characters, U+212A and
+    /// U+0130 lowercase to anything containing ASCII, and only ASCII and
+    /// U+212A to nothing but ASCII.
+    #[test]
+    fn few_characters_fold_to_ascii() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if c.is_ascii() {
+                continue;
+            }
+            let l: String = c.to_lowercase().collect();
+            if l.is_ascii() {
+                assert_eq!((c, l.as_str()), ('\u{212A}', "k"));
+            } else if l.chars().any(|c| c.is_ascii()) {
+                assert_eq!((c, l.as_str()), ('\u{130}', "i\u{307}"));
+            }
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub enum Leaf<'a> {
 }
 
 impl<'a> From<&'a Value> for Leaf<'a> {
+    #[inline]
     fn from(v: &'a Value) -> Leaf<'a> {
         match v {
             Value::Null => Leaf::Null,
@@ -45,6 +46,7 @@ impl<'a> From<&'a Value> for Leaf<'a> {
 }
 
 impl<'a> From<&'a Number> for Leaf<'a> {
+    #[inline]
     fn from(n: &'a Number) -> Leaf<'a> {
         if let Some(i) = n.as_i64() {
             Leaf::I64(i)
@@ -185,6 +187,7 @@ impl Record for Value {
         walk(self, path, found);
     }
 
+    #[inline]
     fn get(&self, name: &str) -> Direct<'_> {
         match self {
             Value::Object(m) => direct(m.get(name)),
@@ -195,6 +198,7 @@ impl Record for Value {
     }
 }
 
+#[inline]
 fn direct(v: Option<&Value>) -> Direct<'_> {
     match v {
         Some(v) => Direct::Value(Leaf::from(v)),
@@ -578,6 +582,7 @@ impl Emit for String {
 }
 
 impl AsLeaf for String {
+    #[inline]
     fn leaf(&self) -> Leaf<'_> {
         Leaf::Str(self)
     }
@@ -592,6 +597,7 @@ impl Emit for Number {
 }
 
 impl AsLeaf for Number {
+    #[inline]
     fn leaf(&self) -> Leaf<'_> {
         Leaf::from(self)
     }
@@ -606,6 +612,7 @@ impl Emit for bool {
 }
 
 impl AsLeaf for bool {
+    #[inline]
     fn leaf(&self) -> Leaf<'_> {
         Leaf::Bool(*self)
     }
@@ -628,6 +635,7 @@ impl Emit for Vec<String> {
 }
 
 impl AsLeaf for Vec<String> {
+    #[inline]
     fn leaf(&self) -> Leaf<'_> {
         Leaf::Strs(self)
     }
@@ -640,11 +648,13 @@ impl Emit for Value {
 }
 
 impl AsLeaf for Value {
+    #[inline]
     fn leaf(&self) -> Leaf<'_> {
         Leaf::from(self)
     }
 }
 
+#[inline]
 fn field_direct<T: AsLeaf>(field: &Field<T>) -> Direct<'_> {
     match field {
         Field::Missing => Direct::Missing,
@@ -714,6 +724,7 @@ macro_rules! cluster_record {
                 }
             }
 
+            #[inline]
             fn get(&self, name: &str) -> Direct<'_> {
                 match Self::slot(name) {
                     Some(slot) => self.get_slot(slot),
@@ -721,17 +732,27 @@ macro_rules! cluster_record {
                 }
             }
 
+            #[inline(always)]
             fn get_slot(&self, slot: u16) -> Direct<'_> {
-                match ClusterField::from_slot(slot) {
-                    $(Some(ClusterField::$name) => field_direct(&self.$name),)*
-                    None => Direct::Lookup,
+                match slot {
+                    $(Slot::$name => field_direct(&self.$name),)*
+                    _ => Direct::Lookup,
                 }
             }
+        }
+
+        /// The slot numbers, usable as patterns.
+        struct Slot;
+
+        #[allow(non_upper_case_globals)]
+        impl Slot {
+            $(const $name: u16 = ClusterField::$name as u16;)*
         }
 
         impl ClusterField {
             const ALL: &[ClusterField] = &[$(ClusterField::$name,)*];
 
+            #[inline]
             fn from_slot(slot: u16) -> Option<ClusterField> {
                 ClusterField::ALL.get(usize::from(slot)).copied()
             }
