@@ -30,10 +30,6 @@ fn ends_ci(s: &str, p: &str) -> bool {
     s.len() >= p.len() && s.as_bytes()[s.len() - p.len()..].eq_ignore_ascii_case(p.as_bytes())
 }
 
-fn contains_ci(s: &str, p: &str) -> bool {
-    s.to_ascii_lowercase().contains(p)
-}
-
 // ---- hand-written over ClusterRecord ----
 
 fn t_str(f: &Field<String>) -> Option<&str> {
@@ -120,7 +116,8 @@ fn value_20(v: &Value) -> bool {
         && n.is_some_and(|n| n >= 1.0)
         && n.is_some_and(|n| n < 45.0)
         && alg.is_some_and(|a| eq_ci(a, "kmeans") || eq_ci(a, "hdbscan") || eq_ci(a, "spectral"))
-        && name.is_some_and(|s| contains_ci(s, "_"))
+        // `_` has no case: a plain substring search is the case-insensitive one.
+        && name.is_some_and(|s| s.contains('_'))
         && !ns.is_some_and(|s| eq_ci(s, "ns_9"))
         && docs.is_some_and(|d| d > 100.0)
         && v.get("created_at").is_some()

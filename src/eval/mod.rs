@@ -21,7 +21,9 @@ mod ops;
 mod record;
 
 pub(crate) use ops::{instant, lower};
-pub use record::{lookup_json, ClusterRecord, Field, Found, Leaf, RawBuffer, RawRecord, Record};
+pub use record::{
+    lookup_json, ClusterRecord, Direct, Field, Found, Leaf, RawBuffer, RawRecord, Record,
+};
 
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
@@ -41,25 +43,84 @@ pub struct Predicate {
     root: Node,
 }
 
+/// The compiled tree. Compiling normalises it without changing its meaning
+/// (evaluation has no side effects, so order and grouping are free):
+/// nested `AND`s are flattened, a negated condition becomes a condition with
+/// the opposite answer, constants are folded, and the conditions of one list
+/// on the same top-level field are merged into one [`FieldNode`] that reads
+/// the field once per record.
 #[derive(Debug)]
 enum Node {
     Const(bool),
-    Cond(Box<Cond>),
+    /// Conditions on one top-level field.
+    Field(Box<FieldNode>),
+    /// A condition on a longer path.
+    Path(Box<Cond>),
+    /// Every `all` item holds, no `none` item holds, and (when present) some
+    /// `any` item holds.
     Group {
-        and: Vec<Node>,
-        or: Option<Vec<Node>>,
-        not: Vec<Node>,
+        all: Box<[Node]>,
+        none: Box<[Node]>,
+        any: Option<Box<[Node]>>,
     },
 }
 
+/// One operator test and whether its answer is inverted (`ne`, `nin`, and
+/// conditions under `NOT`).
+#[derive(Debug)]
+struct Check {
+    test: Test,
+    negate: bool,
+}
+
+impl Check {
+    fn missing(&self) -> bool {
+        self.test.outcome(false, false) != self.negate
+    }
+
+    #[inline(always)]
+    fn present(&self, leaf: Leaf<'_>) -> bool {
+        self.test.present(leaf) != self.negate
+    }
+
+    /// The answer over every value found at `path`; `slot` is the record
+    /// type's number for its first segment, if any.
+    fn scan<R: Record>(&self, r: &R, slot: u16, path: &[Box<str>]) -> bool {
+        let mut found = false;
+        let mut hit = false;
+        let mut seen = |leaf: Leaf<'_>| {
+            found = true;
+            hit = hit || self.test.leaf(leaf);
+            hit
+        };
+        match slot {
+            NO_SLOT => r.lookup(path, &mut seen),
+            slot => r.lookup_slot(slot, &path[1..], &mut seen),
+        }
+        self.test.outcome(found, hit) != self.negate
+    }
+}
+
+/// Conditions on one top-level field, read once per record through
+/// [`Record::get`] / [`Record::get_slot`] when the record supports that.
+#[derive(Debug)]
+struct FieldNode {
+    /// The one-segment path.
+    path: Box<[Box<str>]>,
+    checks: Vec<Check>,
+    /// All checks must hold; otherwise any.
+    all: bool,
+    /// The answer when the field is missing.
+    on_missing: bool,
+    slot: SlotCache,
+}
+
+/// A condition on a path of two or more segments.
 #[derive(Debug)]
 struct Cond {
     path: Box<[Box<str>]>,
-    test: Test,
-    /// `ne` and `nin` are `not eq` and `not in`.
-    negate: bool,
-    /// See [`Cond::slot`].
-    slot: AtomicU64,
+    check: Check,
+    slot: SlotCache,
 }
 
 /// Values for dynamic operands (`$inputs.q`), as a JSON object. A name is
@@ -108,46 +169,96 @@ impl Predicate {
 impl Node {
     fn eval<R: Record>(&self, r: &R) -> bool {
         match self {
+            Node::Field(f) => f.eval(r),
+            Node::Path(c) => c.eval(r),
             Node::Const(b) => *b,
-            Node::Cond(c) => c.eval(r),
-            Node::Group { and, or, not } => {
-                and.iter().all(|n| n.eval(r))
-                    && !not.iter().any(|n| n.eval(r))
-                    && or.as_ref().is_none_or(|o| o.iter().any(|n| n.eval(r)))
+            Node::Group { all, none, any } => {
+                all.iter().all(|n| n.eval(r))
+                    && !none.iter().any(|n| n.eval(r))
+                    && any.as_ref().is_none_or(|o| o.iter().any(|n| n.eval(r)))
             }
         }
     }
 }
 
-/// `Cond::slot` when nothing is cached yet.
-const NO_SLOT: u16 = u16::MAX;
+impl FieldNode {
+    #[inline(always)]
+    fn eval<R: Record>(&self, r: &R) -> bool {
+        let slot = self.slot.get::<R>(&self.path[0]);
+        let direct = match slot {
+            NO_SLOT => r.get(&self.path[0]),
+            slot => r.get_slot(slot),
+        };
+        match direct {
+            Direct::Missing => self.on_missing,
+            Direct::Value(leaf) => {
+                if let [check] = &*self.checks {
+                    return check.present(leaf);
+                }
+                self.combine(|c| c.present(leaf))
+            }
+            Direct::Lookup => {
+                let one = |c: &Check| c.scan(r, slot, &self.path);
+                if self.all {
+                    self.checks.iter().all(one)
+                } else {
+                    self.checks.iter().any(one)
+                }
+            }
+        }
+    }
+
+    /// All or any of the checks, by `self.all`.
+    #[inline(always)]
+    fn combine(&self, check: impl FnMut(&Check) -> bool) -> bool {
+        if self.all {
+            self.checks.iter().all(check)
+        } else {
+            self.checks.iter().any(check)
+        }
+    }
+
+    fn merge(&mut self, other: FieldNode, all: bool) {
+        self.checks.extend(other.checks);
+        self.all = all;
+        self.on_missing = if all {
+            self.checks.iter().all(Check::missing)
+        } else {
+            self.checks.iter().any(Check::missing)
+        };
+    }
+
+    /// Can stand in a list whose items combine by `all` (true: `AND`,
+    /// false: `OR`) as one of them.
+    fn fits(&self, all: bool) -> bool {
+        self.checks.len() == 1 || self.all == all
+    }
+}
 
 impl Cond {
     fn eval<R: Record>(&self, r: &R) -> bool {
-        let mut found = false;
-        let mut hit = false;
-        let mut seen = |leaf: Leaf<'_>| {
-            found = true;
-            hit = hit || self.test.leaf(leaf);
-            hit
-        };
-        match self.slot::<R>() {
-            NO_SLOT => r.lookup(&self.path, &mut seen),
-            slot => r.lookup_slot(slot, &self.path[1..], &mut seen),
-        }
-        self.test.outcome(found, hit) != self.negate
+        let slot = self.slot.get::<R>(&self.path[0]);
+        self.check.scan(r, slot, &self.path)
     }
+}
 
-    /// The record type's number for the first path segment, cached per
-    /// condition for the last record type seen (keyed by its type name).
-    fn slot<R: Record>(&self) -> u16 {
+/// [`SlotCache::get`] when the record type has no number for the field.
+const NO_SLOT: u16 = u16::MAX;
+
+/// The record type's number ([`Record::slot`]) for a top-level field name,
+/// cached for the last record type seen (keyed by its type name).
+#[derive(Debug, Default)]
+struct SlotCache(AtomicU64);
+
+impl SlotCache {
+    fn get<R: Record>(&self, name: &str) -> u16 {
         let key = (std::any::type_name::<R>().as_ptr() as u64) << 16;
-        let cached = self.slot.load(Relaxed);
+        let cached = self.0.load(Relaxed);
         if cached & !0xFFFF == key {
             return cached as u16;
         }
-        let slot = R::slot(&self.path[0]).unwrap_or(NO_SLOT);
-        self.slot.store(key | u64::from(slot), Relaxed);
+        let slot = R::slot(name).unwrap_or(NO_SLOT);
+        self.0.store(key | u64::from(slot), Relaxed);
         slot
     }
 }
@@ -203,23 +314,173 @@ impl Fold for Compiler<'_, '_> {
         let negate = matches!(c.operator, Operator::Ne | Operator::Nin);
         let test = Test::new(c.operator, value, scope.case_sensitive, self.limits)
             .map_err(|e| e.with_span(c.span, "in this condition"))?;
-        Ok(Node::Cond(Box::new(Cond {
-            path: c.field.segments().map(Box::from).collect(),
-            test,
-            negate,
-            slot: AtomicU64::new(0),
-        })))
+        let check = Check { test, negate };
+        let path: Box<[Box<str>]> = c.field.segments().map(Box::from).collect();
+        Ok(if path.len() == 1 {
+            Node::Field(Box::new(FieldNode {
+                path,
+                on_missing: check.missing(),
+                checks: vec![check],
+                all: true,
+                slot: SlotCache::default(),
+            }))
+        } else {
+            Node::Path(Box::new(Cond {
+                path,
+                check,
+                slot: SlotCache::default(),
+            }))
+        })
     }
 
     fn group(&mut self, _: &Group, parts: GroupParts<Node>, _: Scope) -> Result<Node, Error> {
         let GroupParts { and, or, not } = parts;
-        let and = and.unwrap_or_default();
-        let not = not.unwrap_or_default();
-        Ok(match (and.len(), &or, not.len()) {
-            (0, None, 0) => Node::Const(true),
-            (0, Some(o), 0) if o.is_empty() => Node::Const(false),
-            (1, None, 0) => and.into_iter().next().expect("one item"),
-            _ => Node::Group { and, or, not },
-        })
+        let mut b = Builder::default();
+        for n in and.into_iter().flatten() {
+            b.push_all(n);
+        }
+        for n in not.into_iter().flatten() {
+            b.push_none(n);
+        }
+        if let Some(items) = or {
+            b.push_any(items);
+        }
+        Ok(b.finish())
     }
+}
+
+/// Builds one normalised group (see [`Node`]).
+#[derive(Default)]
+struct Builder {
+    all: Vec<Node>,
+    none: Vec<Node>,
+    any: Option<Vec<Node>>,
+    /// Known to be false.
+    never: bool,
+}
+
+impl Builder {
+    fn push_all(&mut self, n: Node) {
+        match n {
+            Node::Const(true) => {}
+            Node::Const(false) => self.never = true,
+            Node::Group {
+                all,
+                none,
+                any: None,
+            } => {
+                self.all.extend(all);
+                self.none.extend(none);
+            }
+            n => self.all.push(n),
+        }
+    }
+
+    fn push_none(&mut self, n: Node) {
+        match n {
+            Node::Const(false) => {}
+            Node::Const(true) => self.never = true,
+            Node::Field(mut f) if f.checks.len() == 1 => {
+                f.checks[0].negate = !f.checks[0].negate;
+                f.on_missing = !f.on_missing;
+                self.all.push(Node::Field(f));
+            }
+            Node::Path(mut c) => {
+                c.check.negate = !c.check.negate;
+                self.all.push(Node::Path(c));
+            }
+            // NOT (a OR b) is NOT a, NOT b.
+            Node::Group {
+                all,
+                none,
+                any: Some(any),
+            } if all.is_empty() && none.is_empty() => {
+                for n in any {
+                    self.push_none(n);
+                }
+            }
+            n => self.none.push(n),
+        }
+    }
+
+    fn push_any(&mut self, items: Vec<Node>) {
+        let mut any = Vec::with_capacity(items.len());
+        let mut always = false;
+        let mut add = |n: Node, any: &mut Vec<Node>| match n {
+            Node::Const(false) => {}
+            Node::Const(true) => always = true,
+            n => any.push(n),
+        };
+        for n in items {
+            match n {
+                Node::Group {
+                    all,
+                    none,
+                    any: Some(inner),
+                } if all.is_empty() && none.is_empty() => {
+                    for n in inner {
+                        add(n, &mut any);
+                    }
+                }
+                n => add(n, &mut any),
+            }
+        }
+        if always {
+            return;
+        }
+        match any.len() {
+            0 => self.never = true,
+            1 => self.push_all(any.pop().expect("one item")),
+            _ => self.any = Some(any),
+        }
+    }
+
+    fn finish(self) -> Node {
+        if self.never {
+            return Node::Const(false);
+        }
+        let mut any = self.any.map(|a| merge_fields(a, false));
+        let mut items = self.all;
+        if let Some(a) = any.take_if(|a| a.len() == 1) {
+            items.extend(a);
+        }
+        let mut all = merge_fields(items, true);
+        // Cheap items first: fields, then paths, then groups.
+        all.sort_by_key(|n| match n {
+            Node::Const(_) | Node::Field(_) => 0,
+            Node::Path(_) => 1,
+            Node::Group { .. } => 2,
+        });
+        let none = merge_fields(self.none, false);
+        match (all.len(), none.len(), &any) {
+            (0, 0, None) => Node::Const(true),
+            (1, 0, None) => all.pop().expect("one item"),
+            _ => Node::Group {
+                all: all.into(),
+                none: none.into(),
+                any: any.map(Vec::into_boxed_slice),
+            },
+        }
+    }
+}
+
+/// Merges the field nodes on the same field in a list combined by `all`.
+fn merge_fields(items: Vec<Node>, all: bool) -> Vec<Node> {
+    let mut out: Vec<Node> = Vec::with_capacity(items.len());
+    for n in items {
+        match n {
+            Node::Field(f) if f.fits(all) => {
+                let earlier = out.iter_mut().find_map(|o| match o {
+                    Node::Field(e) if e.fits(all) && e.path == f.path => Some(e),
+                    _ => None,
+                });
+                match earlier {
+                    Some(e) => e.merge(*f, all),
+                    None => out.push(Node::Field(f)),
+                }
+            }
+            n => out.push(n),
+        }
+    }
+    out
 }

@@ -66,6 +66,202 @@ pub(super) enum RangeOp {
     Lte,
 }
 
+impl RangeOp {
+    fn holds(self, ord: Option<Ordering>) -> bool {
+        match (ord, self) {
+            (Some(o), RangeOp::Gt) => o == Ordering::Greater,
+            (Some(o), RangeOp::Gte) => o != Ordering::Less,
+            (Some(o), RangeOp::Lt) => o == Ordering::Less,
+            (Some(o), RangeOp::Lte) => o != Ordering::Greater,
+            (None, _) => false,
+        }
+    }
+}
+
+/// A string literal for `eq`, `in`, `contains`, `starts_with`,
+/// `ends_with`: Unicode-lowercased when case-insensitive.
+///
+/// Folding text to ASCII lowercase letters needs no Unicode tables when the
+/// literal is ASCII: of all non-ASCII characters only U+212A KELVIN SIGN
+/// (→ `k`) and U+0130 (→ `i` and U+0307) lowercase to anything containing
+/// ASCII (checked over every `char` by a unit test), so text folds to ASCII
+/// only through its ASCII characters and Kelvin signs, and an ASCII literal
+/// without `i` and `k` matches only ASCII characters, compared ignoring
+/// ASCII case.
+#[derive(Debug)]
+pub(super) struct StrLit {
+    text: Box<str>,
+    ci: bool,
+    /// Case-insensitive and `text` is ASCII.
+    ascii: bool,
+    /// `ascii` and `text` has no `i` or `k`.
+    plain: bool,
+    /// `ascii` and `text` has a `k` (which a Kelvin sign folds to).
+    has_k: bool,
+    /// When `ascii`: per byte of `text`, `0x20` for a letter (setting that
+    /// bit maps `A` to `a`), 0 otherwise.
+    mask: Box<[u8]>,
+}
+
+impl StrLit {
+    fn new(s: &str, ci: bool) -> StrLit {
+        let text: Box<str> = if ci { lower(s).into() } else { s.into() };
+        let ascii = ci && text.is_ascii();
+        let mask = if ascii {
+            text.bytes()
+                .map(|b| if b.is_ascii_lowercase() { 0x20 } else { 0 })
+                .collect()
+        } else {
+            Box::default()
+        };
+        StrLit {
+            plain: ascii && !text.bytes().any(|b| b == b'i' || b == b'k'),
+            has_k: ascii && text.contains('k'),
+            ascii,
+            mask,
+            text,
+            ci,
+        }
+    }
+
+    /// Does `x` equal the literal (after folding when case-insensitive)?
+    #[inline(always)]
+    fn eq(&self, x: &str) -> bool {
+        let t = &*self.text;
+        if self.ascii && x.len() == t.len() {
+            // `x` folds to ASCII only if it is ASCII but for Kelvin signs,
+            // each 3 bytes folding to 1: equal lengths mean plain ASCII.
+            return eq_lowercase(x.as_bytes(), t.as_bytes(), &self.mask);
+        }
+        self.eq_slow(x)
+    }
+
+    #[inline(never)]
+    fn eq_slow(&self, x: &str) -> bool {
+        let t = &*self.text;
+        if !self.ci {
+            return x == t;
+        }
+        if self.ascii {
+            // Lengths differ (see `eq`).
+            return x.len() > t.len() && self.has_k && !x.is_ascii() && eq_folded(x, t);
+        }
+        eq_folded(x, t)
+    }
+
+    #[inline(always)]
+    fn starts(&self, x: &str) -> bool {
+        let t = &*self.text;
+        match (self.ci, self.plain) {
+            (false, _) => x.starts_with(t),
+            (true, true) => {
+                x.len() >= t.len()
+                    && eq_lowercase(&x.as_bytes()[..t.len()], t.as_bytes(), &self.mask)
+            }
+            (true, false) => starts_folded(x, t),
+        }
+    }
+
+    #[inline(always)]
+    fn ends(&self, x: &str) -> bool {
+        let t = &*self.text;
+        match (self.ci, self.plain) {
+            (false, _) => x.ends_with(t),
+            (true, true) => {
+                x.len() >= t.len()
+                    && eq_lowercase(&x.as_bytes()[x.len() - t.len()..], t.as_bytes(), &self.mask)
+            }
+            (true, false) => ends_folded(x, t),
+        }
+    }
+
+    #[inline]
+    fn contained_in(&self, x: &str) -> bool {
+        let t = &*self.text;
+        match (self.ci, self.plain) {
+            (false, _) => x.contains(t),
+            (true, true) => {
+                if !t.bytes().any(|b| b.is_ascii_alphabetic()) {
+                    return x.contains(t);
+                }
+                let (h, n) = (x.as_bytes(), t.as_bytes());
+                n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+            }
+            (true, false) => contains_folded(x, t),
+        }
+    }
+}
+
+/// `x` equals the ASCII lowercase `t` ignoring ASCII case, where `mask`
+/// has `0x20` at the letters of `t` (all three of one length): eight bytes
+/// at a time, `x | mask == t`.
+#[inline(always)]
+fn eq_lowercase(x: &[u8], t: &[u8], mask: &[u8]) -> bool {
+    let n = t.len();
+    if x.len() != n || mask.len() != n {
+        return false;
+    }
+    let word =
+        |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
+    if n < 8 {
+        return x.iter().zip(mask).zip(t).all(|((x, m), t)| x | m == *t);
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if word(x, at) | word(mask, at) != word(t, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last eight bytes, overlapping the previous word.
+    word(x, n - 8) | word(mask, n - 8) == word(t, n - 8)
+}
+
+/// The strings of an `in` list that holds only strings.
+#[derive(Debug)]
+pub(super) struct StrSet {
+    /// Sorted, without duplicates; lowercased when `ci`.
+    items: Box<[StrLit]>,
+    ci: bool,
+}
+
+/// Up to this many strings are compared one by one; longer lists are
+/// searched by bisection.
+const SHORT_LIST: usize = 8;
+
+impl StrSet {
+    fn new<'a>(items: impl Iterator<Item = &'a str>, ci: bool) -> StrSet {
+        let mut items: Vec<StrLit> = items.map(|s| StrLit::new(s, ci)).collect();
+        items.sort_by(|a, b| a.text.cmp(&b.text));
+        items.dedup_by(|a, b| a.text == b.text);
+        StrSet {
+            items: items.into(),
+            ci,
+        }
+    }
+
+    fn contains(&self, x: &str) -> bool {
+        if self.items.len() <= SHORT_LIST {
+            return self.items.iter().any(|lit| lit.eq(x));
+        }
+        if !self.ci {
+            return self.items.binary_search_by(|l| (*l.text).cmp(x)).is_ok();
+        }
+        if x.is_ascii() {
+            // Compare with the ASCII lowercase of `x`, computed on the fly.
+            let lowered = || x.bytes().map(|b| b.to_ascii_lowercase());
+            return self
+                .items
+                .binary_search_by(|l| l.text.bytes().cmp(lowered()))
+                .is_ok();
+        }
+        let folded = lower(x);
+        self.items
+            .binary_search_by(|l| (*l.text).cmp(folded.as_str()))
+            .is_ok()
+    }
+}
+
 pub(super) struct Stems(Vec<String>, rust_stemmers::Stemmer);
 
 impl fmt::Debug for Stems {
@@ -76,14 +272,31 @@ impl fmt::Debug for Stems {
 
 type Ring = Vec<(f64, f64)>;
 
+/// An operator with its prepared value. The first variants are the common
+/// cases, specialised by the literal's type; the general ones (`Eq`, `In`,
+/// `Range`, `Contains`) take any literal.
 #[derive(Debug)]
+// A plain tag: dispatch is one load, not a niche decoded from a payload.
+#[repr(u8)]
 pub(super) enum Test {
+    /// `eq` a string.
+    EqStr(StrLit),
+    /// `eq` a number.
+    EqNum(NumKey),
+    /// `eq` a boolean.
+    EqBool(bool),
+    /// `in` a list of strings only.
+    InStrs(StrSet),
+    /// `gt`…`lte` a number.
+    RangeNum(RangeOp, NumKey),
+    /// `contains` a string.
+    ContainsStr(StrLit),
     Eq(Lit),
     In(Vec<Lit>),
     Range(RangeOp, Lit),
     Contains(Lit),
-    StartsWith(String, bool),
-    EndsWith(String, bool),
+    StartsWith(StrLit),
+    EndsWith(StrLit),
     Regex(regex::Regex),
     Exists(bool),
     IsNull(bool),
@@ -136,22 +349,35 @@ impl Test {
         check_operand(op, &crate::ast::Operand::Literal(value.clone()), limits)
             .map_err(|p| p.into_error())?;
         let ci = !cs;
-        let folded = |s: &str| if ci { lower(s) } else { s.to_owned() };
+        let range = |op: RangeOp| match value {
+            Value::Number(n) => Test::RangeNum(op, num_key_of(n)),
+            _ => Test::Range(op, Lit::new(value, ci)),
+        };
         Ok(match op {
-            Operator::Eq | Operator::Ne => Test::Eq(Lit::new(value, ci)),
-            Operator::In | Operator::Nin => Test::In(
-                value
-                    .as_array()
-                    .map(|items| items.iter().map(|v| Lit::new(v, ci)).collect())
-                    .unwrap_or_default(),
-            ),
-            Operator::Gt => Test::Range(RangeOp::Gt, Lit::new(value, ci)),
-            Operator::Gte => Test::Range(RangeOp::Gte, Lit::new(value, ci)),
-            Operator::Lt => Test::Range(RangeOp::Lt, Lit::new(value, ci)),
-            Operator::Lte => Test::Range(RangeOp::Lte, Lit::new(value, ci)),
-            Operator::Contains => Test::Contains(Lit::new(value, ci)),
-            Operator::StartsWith => Test::StartsWith(folded(string(value)), ci),
-            Operator::EndsWith => Test::EndsWith(folded(string(value)), ci),
+            Operator::Eq | Operator::Ne => match value {
+                Value::String(s) => Test::EqStr(StrLit::new(s, ci)),
+                Value::Number(n) => Test::EqNum(num_key_of(n)),
+                Value::Bool(b) => Test::EqBool(*b),
+                _ => Test::Eq(Lit::new(value, ci)),
+            },
+            Operator::In | Operator::Nin => {
+                let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                let strs: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+                match strs {
+                    Some(strs) => Test::InStrs(StrSet::new(strs.into_iter(), ci)),
+                    None => Test::In(items.iter().map(|v| Lit::new(v, ci)).collect()),
+                }
+            }
+            Operator::Gt => range(RangeOp::Gt),
+            Operator::Gte => range(RangeOp::Gte),
+            Operator::Lt => range(RangeOp::Lt),
+            Operator::Lte => range(RangeOp::Lte),
+            Operator::Contains => match value {
+                Value::String(s) => Test::ContainsStr(StrLit::new(s, ci)),
+                _ => Test::Contains(Lit::new(value, ci)),
+            },
+            Operator::StartsWith => Test::StartsWith(StrLit::new(string(value), ci)),
+            Operator::EndsWith => Test::EndsWith(StrLit::new(string(value), ci)),
             Operator::Regex => Test::Regex(
                 regex::RegexBuilder::new(string(value))
                     .case_insensitive(ci)
@@ -213,10 +439,50 @@ impl Test {
         }
     }
 
-    /// Does one value found at the path pass?
-    pub fn leaf(&self, leaf: Leaf<'_>) -> bool {
-        let v = S::from(leaf);
+    /// The answer for a field that is present with exactly this value:
+    /// `outcome(true, leaf(value))`.
+    #[inline(always)]
+    pub fn present(&self, leaf: Leaf<'_>) -> bool {
         match self {
+            Test::Exists(want) => *want,
+            _ => self.leaf(leaf),
+        }
+    }
+
+    /// Does one value found at the path pass?
+    #[inline(always)]
+    pub fn leaf(&self, leaf: Leaf<'_>) -> bool {
+        match self {
+            Test::EqStr(lit) => any_str(leaf, |s| lit.eq(s)),
+            Test::InStrs(set) => any_str(leaf, |s| set.contains(s)),
+            Test::EqNum(k) => any_num(leaf, |x| num_cmp(x, *k) == Some(Ordering::Equal)),
+            Test::RangeNum(op, k) => any_num(leaf, |x| op.holds(num_cmp(x, *k))),
+            Test::EqBool(want) => any_value(leaf, |v| matches!(v, S::Bool(b) if b == *want)),
+            Test::ContainsStr(lit) => match leaf {
+                Leaf::Str(s) => contains_lit(s, lit),
+                Leaf::Json(Value::String(s)) => contains_lit(s, lit),
+                // An array contains an element equal to the string.
+                _ => any_elem_str(leaf, |s| lit.eq(s)),
+            },
+            Test::IsNull(want) => matches!(leaf, Leaf::Null | Leaf::Json(Value::Null)) == *want,
+            Test::Exists(_) => true,
+            Test::StartsWith(p) => any_str(leaf, |s| p.starts(s)),
+            Test::EndsWith(p) => any_str(leaf, |s| p.ends(s)),
+            _ => self.general(S::from(leaf)),
+        }
+    }
+
+    #[inline(never)]
+    fn general(&self, v: S<'_>) -> bool {
+        match self {
+            Test::EqStr(_)
+            | Test::EqNum(_)
+            | Test::EqBool(_)
+            | Test::InStrs(_)
+            | Test::RangeNum(..)
+            | Test::ContainsStr(_)
+            | Test::StartsWith(_)
+            | Test::EndsWith(_) => unreachable!("handled in Test::leaf"),
             Test::Exists(_) => true,
             Test::IsNull(want) => matches!(v, S::Null) == *want,
             Test::Eq(lit) => eq_value(v, lit),
@@ -231,10 +497,6 @@ impl Test {
                 S::Arr(_) | S::Strs(_) => v.any(|x| equal(x, lit)),
                 _ => false,
             },
-            Test::StartsWith(p, true) => v.any_str(|s| starts_folded(s, p)),
-            Test::StartsWith(p, false) => v.any_str(|s| s.starts_with(p.as_str())),
-            Test::EndsWith(p, true) => v.any_str(|s| ends_folded(s, p)),
-            Test::EndsWith(p, false) => v.any_str(|s| s.ends_with(p.as_str())),
             Test::Regex(re) => v.any_str(|s| re.is_match(s)),
             Test::Text(needle) => v.any_str(|s| contains_folded(s, needle)),
             Test::Phrase(phrase) => v.any_str(|s| {
@@ -373,6 +635,60 @@ fn point(v: S<'_>) -> Option<(f64, f64)> {
     }
 }
 
+/// The value, or any element of an array value, as seen by `test`.
+#[inline(always)]
+fn any_value(leaf: Leaf<'_>, mut test: impl FnMut(S<'_>) -> bool) -> bool {
+    match leaf {
+        Leaf::Json(Value::Array(items)) => items.iter().any(|v| test(S::from(v))),
+        Leaf::Strs(items) => items.iter().any(|s| test(S::Str(s))),
+        Leaf::Json(v) => test(S::from(v)),
+        other => test(S::from(other)),
+    }
+}
+
+/// Any string: the value, or a string element of an array value.
+#[inline(always)]
+fn any_str(leaf: Leaf<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
+    match leaf {
+        Leaf::Str(s) => test(s),
+        Leaf::Json(Value::String(s)) => test(s),
+        _ => any_elem_str(leaf, test),
+    }
+}
+
+/// Any string element of an array value.
+#[inline(always)]
+fn any_elem_str(leaf: Leaf<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
+    match leaf {
+        Leaf::Strs(items) => items.iter().any(|s| test(s)),
+        Leaf::Json(Value::Array(items)) => items
+            .iter()
+            .any(|v| matches!(v, Value::String(s) if test(s))),
+        _ => false,
+    }
+}
+
+/// Any number: the value, or a number element of an array value.
+#[inline(always)]
+fn any_num(leaf: Leaf<'_>, mut test: impl FnMut(NumKey) -> bool) -> bool {
+    match leaf {
+        Leaf::I64(i) => test(NumKey::Int(i.into())),
+        Leaf::U64(u) => test(NumKey::Int(u.into())),
+        Leaf::F64(x) => test(NumKey::Float(x)),
+        Leaf::Json(Value::Number(n)) => test(num_key_of(n)),
+        Leaf::Json(Value::Array(items)) => items
+            .iter()
+            .any(|v| matches!(v, Value::Number(n) if test(num_key_of(n)))),
+        _ => false,
+    }
+}
+
+/// `contains` on a string value: a substring, case-folded when `ci`.
+#[inline]
+fn contains_lit(s: &str, lit: &StrLit) -> bool {
+    lit.contained_in(s)
+}
+
 /// The Unicode lowercase of each character. (Unlike `str::to_lowercase`
 /// there is no word-final sigma rule, so folding is the same character by
 /// character wherever a string stands.)
@@ -419,6 +735,10 @@ fn ends_folded(x: &str, suffix: &str) -> bool {
 /// `fold(x).contains(needle)`, without allocating for ASCII text.
 fn contains_folded(x: &str, needle: &str) -> bool {
     if x.is_ascii() && needle.is_ascii() {
+        if !needle.bytes().any(|b| b.is_ascii_alphabetic()) {
+            // Folding ASCII text changes only letters.
+            return x.contains(needle);
+        }
         let (h, n) = (x.as_bytes(), needle.as_bytes());
         return n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
     }
@@ -433,7 +753,7 @@ fn words(s: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 #[derive(Clone, Copy, Debug)]
-enum NumKey {
+pub(super) enum NumKey {
     Int(i128),
     Float(f64),
 }
@@ -447,6 +767,16 @@ fn num_key(v: S<'_>) -> Option<NumKey> {
     }
 }
 
+#[inline]
+fn num_key_of(n: &Number) -> NumKey {
+    match num(n) {
+        S::I(i) => NumKey::Int(i.into()),
+        S::U(u) => NumKey::Int(u.into()),
+        _ => NumKey::Float(n.as_f64().unwrap_or(f64::NAN)),
+    }
+}
+
+#[inline]
 fn num_cmp(a: NumKey, b: NumKey) -> Option<Ordering> {
     match (a, b) {
         (NumKey::Int(x), NumKey::Int(y)) => Some(x.cmp(&y)),
@@ -512,22 +842,28 @@ fn range(v: S<'_>, op: RangeOp, lit: &Lit) -> bool {
             (Some(a), Some(b)) => num_cmp(a, b),
             _ => None,
         },
-        (Value::String(s), S::Str(x)) => match (instant(x), lit.instant) {
-            (Some(a), Some(b)) => Some(a.cmp(&b)),
-            _ => match &lit.folded {
-                Some(folded) => Some((*fold(x)).cmp(folded.as_str())),
+        (Value::String(s), S::Str(x)) => match lit.instant.and_then(|b| Some((instant(x)?, b))) {
+            Some((a, b)) => Some(a.cmp(&b)),
+            None => match &lit.folded {
+                Some(folded) => Some(cmp_folded(x, folded)),
                 None => Some(x.cmp(s.as_str())),
             },
         },
         _ => None,
     };
-    match (ord, op) {
-        (Some(o), RangeOp::Gt) => o == Ordering::Greater,
-        (Some(o), RangeOp::Gte) => o != Ordering::Less,
-        (Some(o), RangeOp::Lt) => o == Ordering::Less,
-        (Some(o), RangeOp::Lte) => o != Ordering::Greater,
-        (None, _) => false,
+    op.holds(ord)
+}
+
+/// `fold(x).cmp(folded)`, without allocating for ASCII text. (Byte order of
+/// UTF-8 is code-point order.)
+fn cmp_folded(x: &str, folded: &str) -> Ordering {
+    if x.is_ascii() {
+        return x
+            .bytes()
+            .map(|b| b.to_ascii_lowercase())
+            .cmp(folded.bytes());
     }
+    (*fold(x)).cmp(folded)
 }
 
 /// An RFC 3339 date-time, or a `YYYY-MM-DD` date (midnight UTC), as
@@ -588,6 +924,24 @@ mod tests {
         assert!(instant("2024-02-30").is_none());
         assert!(instant("2024-01-01 00:00").is_none());
         assert!(instant("hello").is_none());
+    }
+
+    /// The fact `StrLit` relies on: only ASCII characters, U+212A and
+    /// U+0130 lowercase to anything containing ASCII, and only ASCII and
+    /// U+212A to nothing but ASCII.
+    #[test]
+    fn few_characters_fold_to_ascii() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if c.is_ascii() {
+                continue;
+            }
+            let l: String = c.to_lowercase().collect();
+            if l.is_ascii() {
+                assert_eq!((c, l.as_str()), ('\u{212A}', "k"));
+            } else if l.chars().any(|c| c.is_ascii()) {
+                assert_eq!((c, l.as_str()), ('\u{130}', "i\u{307}"));
+            }
+        }
     }
 
     #[test]

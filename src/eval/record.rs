@@ -33,6 +33,7 @@ pub enum Leaf<'a> {
 }
 
 impl<'a> From<&'a Value> for Leaf<'a> {
+    #[inline]
     fn from(v: &'a Value) -> Leaf<'a> {
         match v {
             Value::Null => Leaf::Null,
@@ -45,6 +46,7 @@ impl<'a> From<&'a Value> for Leaf<'a> {
 }
 
 impl<'a> From<&'a Number> for Leaf<'a> {
+    #[inline]
     fn from(n: &'a Number) -> Leaf<'a> {
         if let Some(i) = n.as_i64() {
             Leaf::I64(i)
@@ -54,6 +56,17 @@ impl<'a> From<&'a Number> for Leaf<'a> {
             Leaf::F64(n.as_f64().unwrap_or(f64::NAN))
         }
     }
+}
+
+/// A top-level field read directly (see [`Record::get`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Direct<'a> {
+    /// The field is absent.
+    Missing,
+    /// The field's one value (an array is one value; operators look into it).
+    Value(Leaf<'a>),
+    /// This record cannot say directly: ask [`Record::lookup`].
+    Lookup,
 }
 
 /// A record the evaluator can read: anything that can list the values found
@@ -108,6 +121,25 @@ pub trait Record {
     {
         let _ = (slot, rest, found);
     }
+
+    /// Optional fast path: the value of the one-segment path `[name]`,
+    /// returned instead of reported. It must agree with
+    /// [`Record::lookup`]: [`Direct::Missing`] where `lookup` finds nothing,
+    /// [`Direct::Value`] where it finds exactly that one value. The default,
+    /// [`Direct::Lookup`], makes the evaluator call `lookup`.
+    fn get(&self, name: &str) -> Direct<'_> {
+        let _ = name;
+        Direct::Lookup
+    }
+
+    /// Like [`Record::get`], for a field numbered by [`Record::slot`].
+    fn get_slot(&self, slot: u16) -> Direct<'_>
+    where
+        Self: Sized,
+    {
+        let _ = slot;
+        Direct::Lookup
+    }
 }
 
 /// The callback a [`Record`] reports found values to: return `true` to say
@@ -154,6 +186,24 @@ impl Record for Value {
     fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F) {
         walk(self, path, found);
     }
+
+    #[inline]
+    fn get(&self, name: &str) -> Direct<'_> {
+        match self {
+            Value::Object(m) => direct(m.get(name)),
+            // A top-level array is walked element by element.
+            Value::Array(_) => Direct::Lookup,
+            _ => Direct::Missing,
+        }
+    }
+}
+
+#[inline]
+fn direct(v: Option<&Value>) -> Direct<'_> {
+    match v {
+        Some(v) => Direct::Value(Leaf::from(v)),
+        None => Direct::Missing,
+    }
 }
 
 impl Record for Map<String, Value> {
@@ -161,6 +211,10 @@ impl Record for Map<String, Value> {
         if let Some(v) = self.get(&*path[0]) {
             walk(v, &path[1..], found);
         }
+    }
+
+    fn get(&self, name: &str) -> Direct<'_> {
+        direct(Map::get(self, name))
     }
 }
 
@@ -173,6 +227,12 @@ impl<R: Record> Record for &R {
     }
     fn lookup_slot<F: Found>(&self, slot: u16, rest: &[Box<str>], found: &mut F) {
         (**self).lookup_slot(slot, rest, found)
+    }
+    fn get(&self, name: &str) -> Direct<'_> {
+        (**self).get(name)
+    }
+    fn get_slot(&self, slot: u16) -> Direct<'_> {
+        (**self).get_slot(slot)
     }
 }
 
@@ -507,11 +567,24 @@ trait Emit {
     fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F);
 }
 
+/// A typed field's value as one leaf: what [`Emit::emit`] reports for an
+/// empty rest of the path.
+trait AsLeaf {
+    fn leaf(&self) -> Leaf<'_>;
+}
+
 impl Emit for String {
     fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         if rest.is_empty() {
             found(Leaf::Str(self));
         }
+    }
+}
+
+impl AsLeaf for String {
+    #[inline]
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::Str(self)
     }
 }
 
@@ -523,11 +596,25 @@ impl Emit for Number {
     }
 }
 
+impl AsLeaf for Number {
+    #[inline]
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::from(self)
+    }
+}
+
 impl Emit for bool {
     fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         if rest.is_empty() {
             found(Leaf::Bool(*self));
         }
+    }
+}
+
+impl AsLeaf for bool {
+    #[inline]
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::Bool(*self)
     }
 }
 
@@ -547,9 +634,32 @@ impl Emit for Vec<String> {
     }
 }
 
+impl AsLeaf for Vec<String> {
+    #[inline]
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::Strs(self)
+    }
+}
+
 impl Emit for Value {
     fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         walk(self, rest, found);
+    }
+}
+
+impl AsLeaf for Value {
+    #[inline]
+    fn leaf(&self) -> Leaf<'_> {
+        Leaf::from(self)
+    }
+}
+
+#[inline]
+fn field_direct<T: AsLeaf>(field: &Field<T>) -> Direct<'_> {
+    match field {
+        Field::Missing => Direct::Missing,
+        Field::Null => Direct::Value(Leaf::Null),
+        Field::Value(v) => Direct::Value(v.leaf()),
     }
 }
 
@@ -583,6 +693,7 @@ macro_rules! cluster_record {
         }
 
         #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy)]
         #[repr(u16)]
         enum ClusterField { $($name,)* }
 
@@ -607,9 +718,43 @@ macro_rules! cluster_record {
             }
 
             fn lookup_slot<F: Found>(&self, slot: u16, rest: &[Box<str>], found: &mut F) {
-                $(if slot == ClusterField::$name as u16 {
-                    return self.$name.emit(rest, found);
-                })*
+                match ClusterField::from_slot(slot) {
+                    $(Some(ClusterField::$name) => self.$name.emit(rest, found),)*
+                    None => {}
+                }
+            }
+
+            #[inline]
+            fn get(&self, name: &str) -> Direct<'_> {
+                match Self::slot(name) {
+                    Some(slot) => self.get_slot(slot),
+                    None => direct(self.extra.get(name)),
+                }
+            }
+
+            #[inline(always)]
+            fn get_slot(&self, slot: u16) -> Direct<'_> {
+                match slot {
+                    $(Slot::$name => field_direct(&self.$name),)*
+                    _ => Direct::Lookup,
+                }
+            }
+        }
+
+        /// The slot numbers, usable as patterns.
+        struct Slot;
+
+        #[allow(non_upper_case_globals)]
+        impl Slot {
+            $(const $name: u16 = ClusterField::$name as u16;)*
+        }
+
+        impl ClusterField {
+            const ALL: &[ClusterField] = &[$(ClusterField::$name,)*];
+
+            #[inline]
+            fn from_slot(slot: u16) -> Option<ClusterField> {
+                ClusterField::ALL.get(usize::from(slot)).copied()
             }
         }
     };

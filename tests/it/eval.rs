@@ -572,3 +572,248 @@ fn raw_records_read_escapes_and_repeated_keys() {
     assert!(RawRecord::parse("[1]").is_err());
     assert!(RawRecord::parse("{\"a\": 1} x").is_err());
 }
+
+/// Case folding of string literals: ASCII text compared without Unicode
+/// tables, and the few non-ASCII characters that fold to ASCII (U+212A
+/// KELVIN SIGN to `k`, U+0130 to `i` and U+0307) still matched.
+#[test]
+fn ascii_and_unicode_case_folding() {
+    let kelvin = "\u{212A}";
+    check(
+        r#"algorithm = "KMeans""#,
+        &[
+            (json!({"algorithm": "kmeans"}), true),
+            (json!({"algorithm": "KMEANS"}), true),
+            (json!({"algorithm": format!("{kelvin}means")}), true),
+            (json!({"algorithm": "kmean"}), false),
+            (json!({"algorithm": "kmeansx"}), false),
+            (json!({"algorithm": "ḱmeans"}), false),
+        ],
+    );
+    check(
+        r#"status = "completed""#,
+        &[
+            (json!({"status": "COMPLETED"}), true),
+            (json!({"status": "CompletEd"}), true),
+            (json!({"status": "completeD "}), false),
+            (json!({"status": "completéd"}), false),
+            // Same length, differing only in bit 0x20 of a non-letter.
+            (json!({"status": "completed\u{0}"}), false),
+            (json!({"status": "complete\u{7f}"}), false),
+            (json!({"status": "complete"}), false),
+            (json!({"status": "completed_and_more_than_eight"}), false),
+        ],
+    );
+    check(
+        r#"s = "a_long_value_over_16_bytes""#,
+        &[
+            (json!({"s": "A_LONG_VALUE_OVER_16_BYTES"}), true),
+            (json!({"s": "A_LONG_VALUE_OVER_16_BYTEZ"}), false),
+            (json!({"s": "A\u{7f}LONG_VALUE_OVER_16_BYTES"}), false),
+        ],
+    );
+    check(
+        r#"s starts with "i" and s ends with "k""#,
+        &[
+            (json!({"s": "INK"}), true),
+            (json!({"s": format!("İn{kelvin}")}), true),
+            (json!({"s": "ink."}), false),
+        ],
+    );
+    check(
+        r#"s starts with "in""#,
+        &[
+            (json!({"s": "İnk"}), false), // folds to "i\u{307}nk"
+            (json!({"s": "Ink"}), true),
+        ],
+    );
+    check(
+        r#"s starts with "fac" and s ends with "es" and s contains "CE""#,
+        &[
+            (json!({"s": "FACES"}), true),
+            (json!({"s": "Fac_es"}), false),
+            (json!({"s": "ÉFACES"}), false),
+        ],
+    );
+    check(
+        r#"s contains "_" and s contains "a_b""#,
+        &[
+            (json!({"s": "XA_BX"}), true),
+            (json!({"s": "ÉA_B"}), true),
+            (json!({"s": "ab"}), false),
+        ],
+    );
+    check(
+        r#"case_sensitive(s = "KMeans" or s starts with "Fa")"#,
+        &[
+            (json!({"s": "KMeans"}), true),
+            (json!({"s": "kmeans"}), false),
+            (json!({"s": "Faces"}), true),
+            (json!({"s": "faces"}), false),
+        ],
+    );
+}
+
+/// `in` lists of strings: compared one by one when short, bisected when
+/// long; case-folded unless case-sensitive; `null` and numbers in the list
+/// take the general path.
+#[test]
+fn in_lists_short_and_long() {
+    let long =
+        r#"s in ["a0", "B1", "c2", "d3", "e4", "f5", "g6", "h7", "i8", "J9", "kk", "école", "a0"]"#;
+    check(
+        long,
+        &[
+            (json!({"s": "A0"}), true),
+            (json!({"s": "b1"}), true),
+            (json!({"s": "j9"}), true),
+            (json!({"s": "ÉCOLE"}), true),
+            (json!({"s": format!("{}K", '\u{212A}')}), true),
+            (json!({"s": "z"}), false),
+            (json!({"s": ["x", "H7"]}), true),
+            (json!({"s": ["x", "y"]}), false),
+            (json!({"s": 1}), false),
+            (json!({}), false),
+        ],
+    );
+    check(
+        &format!("case_sensitive({long})"),
+        &[
+            (json!({"s": "a0"}), true),
+            (json!({"s": "A0"}), false),
+            (json!({"s": "école"}), true),
+            (json!({"s": "ÉCOLE"}), false),
+        ],
+    );
+    check(
+        r#"s nin ["a", "b"]"#,
+        &[
+            (json!({"s": "A"}), false),
+            (json!({"s": "c"}), true),
+            (json!({"s": null}), true),
+            (json!({}), true),
+        ],
+    );
+    check(
+        r#"s in ["a", null, 1]"#,
+        &[
+            (json!({"s": "A"}), true),
+            (json!({"s": 1.0}), true),
+            (json!({}), true),
+            (json!({"s": "b"}), false),
+        ],
+    );
+}
+
+/// Numbers: integers and floats compare numerically, `u64` values beyond
+/// `i64` exactly, any array element may match; other types never do.
+#[test]
+fn numbers_ints_floats_and_u64() {
+    check(
+        "n >= 10 and n < 10.5",
+        &[
+            (json!({"n": 10}), true),
+            (json!({"n": 10.25}), true),
+            (json!({"n": 10.5}), false),
+            (json!({"n": 9.999}), false),
+            (json!({"n": "10"}), false),
+            (json!({"n": [1, 10]}), true),
+            (json!({"n": true}), false),
+        ],
+    );
+    check(
+        "n = 18446744073709551615",
+        &[
+            (json!({"n": u64::MAX}), true),
+            (json!({"n": u64::MAX - 1}), false),
+            (json!({"n": -1}), false),
+        ],
+    );
+    check(
+        "n > 9223372036854775807",
+        &[
+            (json!({"n": 9223372036854775808u64}), true),
+            (json!({"n": i64::MAX}), false),
+        ],
+    );
+    check(
+        "n != 17 and n > 0",
+        &[
+            (json!({"n": 17.0}), false),
+            (json!({"n": 16}), true),
+            (json!({"n": null}), false),
+            (json!({}), false),
+        ],
+    );
+    check(
+        "b = true",
+        &[
+            (json!({"b": true}), true),
+            (json!({"b": [false, true]}), true),
+            (json!({"b": "true"}), false),
+            (json!({"b": 1}), false),
+        ],
+    );
+}
+
+/// Several conditions on one field are read once and combined; missing,
+/// `null` and arrays keep their meaning, under `AND`, `OR` and `NOT`.
+#[test]
+fn conditions_on_one_field_combined() {
+    check(
+        r#"s != "a" and s exists and s is not null"#,
+        &[
+            (json!({"s": "b"}), true),
+            (json!({"s": "A"}), false),
+            (json!({"s": null}), false),
+            (json!({}), false),
+        ],
+    );
+    check(
+        r#"s = "a" or s = null or s = "b""#,
+        &[
+            (json!({"s": "B"}), true),
+            (json!({"s": null}), true),
+            (json!({}), true),
+            (json!({"s": "c"}), false),
+            (json!({"s": ["c", "a"]}), true),
+        ],
+    );
+    check(
+        r#"not (s = "a" or s = "b") and t = 1"#,
+        &[
+            (json!({"s": "c", "t": 1}), true),
+            (json!({"t": 1}), true),
+            (json!({"s": "a", "t": 1}), false),
+            (json!({"s": "c", "t": 2}), false),
+        ],
+    );
+    check(
+        r#"not (s starts with "a" and s ends with "z")"#,
+        &[
+            (json!({"s": "abz"}), false),
+            (json!({"s": "ab"}), true),
+            (json!({}), true),
+        ],
+    );
+    check(
+        r#"(s = "a" or t = 1) and (s = "b" or t = 2) and not s exists"#,
+        &[(json!({"t": 1}), false), (json!({"s": "a", "t": 2}), false)],
+    );
+    check(
+        r#"x.y = 1 and x.y != 2 and not x.z exists"#,
+        &[
+            (json!({"x": {"y": 1}}), true),
+            (json!({"x": [{"y": 1}, {"y": 2}]}), false),
+            (json!({"x": {"y": 1, "z": null}}), false),
+        ],
+    );
+    check(
+        r#"{"OR": [{}, {"field": "s", "value": "a"}]}"#,
+        &[(json!({}), true)],
+    );
+    check(
+        r#"{"AND": [{"OR": []}], "NOT": [{"field": "s", "value": "a"}]}"#,
+        &[(json!({}), false)],
+    );
+}
