@@ -119,7 +119,9 @@ pub(super) fn points(d: Dialect) -> Vec<(&'static str, &'static str)> {
 
 /// PostgreSQL: `{"lat", "lon"}` first (both numbers, or no point at all),
 /// then a GeoJSON `Point`, then `[lon, lat]`. Every test is total, so the
-/// casts run only on numbers whatever order the planner picks.
+/// casts run only on numbers whatever order the planner picks. `OFFSET 0`
+/// keeps each lateral subquery from being pulled up, which would copy its
+/// expressions into every use (exponentially many, through the steps).
 const PG_POINT: &str = " CROSS JOIN LATERAL (SELECT \
     CASE WHEN jsonb_typeof(c.v) = 'object' AND c.v -> 'lat' IS NOT NULL AND c.v -> 'lon' IS NOT NULL \
     THEN CASE WHEN jsonb_typeof(c.v -> 'lat') = 'number' AND jsonb_typeof(c.v -> 'lon') = 'number' \
@@ -136,7 +138,7 @@ const PG_POINT: &str = " CROSS JOIN LATERAL (SELECT \
     AND jsonb_typeof(c.v -> 'coordinates' -> 0) = 'number' AND jsonb_typeof(c.v -> 'coordinates' -> 1) = 'number' \
     AND c.v -> 'coordinates' -> 2 IS NULL THEN CAST(c.v -> 'coordinates' -> 0 AS double precision) \
     WHEN jsonb_typeof(c.v) = 'array' AND jsonb_typeof(c.v -> 0) = 'number' AND jsonb_typeof(c.v -> 1) = 'number' \
-    AND c.v -> 2 IS NULL THEN CAST(c.v -> 0 AS double precision) END AS lon) AS g";
+    AND c.v -> 2 IS NULL THEN CAST(c.v -> 0 AS double precision) END AS lon OFFSET 0) AS g";
 
 /// MySQL: `{"lat": n, "lon": n}`.
 const MY_OBJECT: &str = "JSON_TYPE(c.v) = 'OBJECT' \
@@ -211,7 +213,7 @@ pub(super) fn test(d: Dialect, radius: bool, v: &serde_json::Value) -> Result<(S
             .num(d, lon1)
             .push(") * ")
             .num(d, RADS_PER_DEG)
-            .push(" END AS dl) AS h")
+            .push(" END AS dl OFFSET 0) AS h")
             .push(" CROSS JOIN LATERAL (SELECT sin(CASE WHEN abs(h.p2 - ")
             .num(d, p1)
             .push(") <= ")
@@ -220,7 +222,7 @@ pub(super) fn test(d: Dialect, radius: bool, v: &serde_json::Value) -> Result<(S
             .num(d, p1)
             .push(") / 2 END) AS s1, sin(CASE WHEN abs(h.dl) <= ")
             .num(d, t_half)
-            .push(" THEN 0 ELSE h.dl / 2 END) AS s2) AS k")
+            .push(" THEN 0 ELSE h.dl / 2 END) AS s2 OFFSET 0) AS k")
             .push(" CROSS JOIN LATERAL (SELECT CASE WHEN abs(k.s1) <= ")
             .num(d, t_sq)
             .push(" THEN 0 ELSE k.s1 * k.s1 END + CASE WHEN abs(k.s2) <= ")
@@ -229,7 +231,7 @@ pub(super) fn test(d: Dialect, radius: bool, v: &serde_json::Value) -> Result<(S
             .num(d, 2f64.powi(-900))
             .push(" THEN 0 ELSE ")
             .num(d, cp1)
-            .push(" * cos(h.p2) * (k.s2 * k.s2) END AS a) AS q");
+            .push(" * cos(h.p2) * (k.s2 * k.s2) END AS a OFFSET 0) AS q");
         s.num(d, two_r)
             .push(" * asin(CASE WHEN q.a < 0 THEN 1 ELSE LEAST(sqrt(q.a), 1) END) <= ")
             .num(d, r);
