@@ -280,18 +280,77 @@ impl<'a> At<'a> {
     }
 
     fn exists(&self, mode: u8, test: Option<(String, Vec<Expr>)>) -> Condition {
+        self.exists_joined(mode, ("", &[]), test)
+    }
+
+    /// [`At::exists`] with more joins after the rows `c` (SQL and values).
+    fn exists_joined(
+        &self,
+        mode: u8,
+        (join, join_params): (&str, &[Expr]),
+        test: Option<(String, Vec<Expr>)>,
+    ) -> Condition {
         let mut any = Condition::any();
         for (from, mut exprs) in self.f.sources(self.column, self.path, mode) {
+            exprs.extend(join_params.iter().cloned());
             let sql = match &test {
                 Some((t, params)) => {
                     exprs.extend(params.iter().cloned());
-                    format!("EXISTS (SELECT 1 FROM {from} WHERE {t})")
+                    format!("EXISTS (SELECT 1 FROM {from}{join} WHERE {t})")
                 }
-                None => format!("EXISTS (SELECT 1 FROM {from})"),
+                None => format!("EXISTS (SELECT 1 FROM {from}{join})"),
             };
             any = any.add(frag(self.f.d, sql, exprs));
         }
         any
+    }
+
+    /// `phrase`, `words` and the geo operators. SQLite hands each value
+    /// found (geo) or each string candidate (`phrase`, `words`) to the
+    /// evaluator's own code (`sql::sqlite`); PostgreSQL and MySQL compute
+    /// `geo_radius` and `geo_bounding_box` in SQL (`sql::geo`) on the points
+    /// among the values found and the elements of arrays found.
+    fn evaluator_op(&self, op: Operator, v: &Value) -> Result<Condition, Gap> {
+        let geo = !matches!(op, Operator::Phrase | Operator::Words);
+        match self.f.d {
+            Dialect::Sqlite => {
+                let name = super::sqlite_function(op);
+                Ok(if geo {
+                    self.exists(
+                        0,
+                        Some((
+                            format!("c.type IN ('object', 'array') AND {name}(c.value, ?)"),
+                            vec![text(v.to_string())],
+                        )),
+                    )
+                } else {
+                    self.exists(
+                        1,
+                        Some((
+                            format!("c.type = 'text' AND {name}(c.value, ?)"),
+                            vec![text(v.as_str().unwrap_or_default())],
+                        )),
+                    )
+                })
+            }
+            d => {
+                if !matches!(op, Operator::GeoRadius | Operator::GeoBoundingBox) {
+                    return Err(Gap::JsonOperator(op));
+                }
+                let (from, test) = super::geo::test(d, op == Operator::GeoRadius, v)?;
+                let mut any = Condition::any();
+                for mode in [0, 2] {
+                    for (point, is_point) in super::geo::points(d) {
+                        any = any.add(self.exists_joined(
+                            mode,
+                            (&format!("{point}{}", from.text), &from.params),
+                            Some((format!("{is_point} AND {}", test.text), test.params.clone())),
+                        ));
+                    }
+                }
+                Ok(any)
+            }
+        }
     }
 
     /// Some value is found at the path (even `null`).
@@ -453,6 +512,11 @@ impl<'a> At<'a> {
                     self.exists(0, Some((self.f.not_null().to_owned(), vec![])))
                 }
             }
+            Operator::Phrase
+            | Operator::Words
+            | Operator::GeoRadius
+            | Operator::GeoBoundingBox
+            | Operator::GeoPolygon => self.evaluator_op(op, v)?,
             op => return Err(Gap::JsonOperator(op)),
         })
     }

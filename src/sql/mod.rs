@@ -118,6 +118,10 @@ pub enum Gap {
     /// column (a JSON field or a `text` column) outside SQLite: comparing as
     /// instants needs a parser the dialect lacks.
     InstantRange,
+    /// A `geo_radius` radius under 10⁻¹⁰⁰ metres on PostgreSQL, which cannot
+    /// round a product to zero the way the evaluator does (it raises an
+    /// error instead; see `sql::geo`).
+    TinyRadius,
 }
 
 /// Whether `dialect` compiles `op` at all; `Err` says what is missing. This
@@ -129,7 +133,8 @@ pub enum Gap {
 pub fn capability(dialect: Dialect, op: Operator) -> Result<(), Gap> {
     use Operator::*;
     match (op, dialect) {
-        (Phrase | Words | GeoRadius | GeoBoundingBox | GeoPolygon, _) => Err(Gap::Operator(op)),
+        // Only SQLite runs the evaluator's own code (see the README).
+        (Phrase | Words | GeoPolygon, Dialect::Postgres | Dialect::MySql) => Err(Gap::Operator(op)),
         // Rust regex syntax is not PostgreSQL's or MySQL's.
         (Regex, Dialect::Postgres | Dialect::MySql) => Err(Gap::Operator(op)),
         _ => Ok(()),
@@ -147,6 +152,10 @@ fn gap_error(dialect: Dialect, gap: Gap) -> Error {
         Gap::InstantRange => "a range with an RFC 3339 date on a text or JSON field compares instants, which needs \
                                a date parser this dialect lacks; store the field in a timestamp column"
             .to_owned(),
+        Gap::TinyRadius => format!(
+            "a `geo_radius` radius under {} m cannot be compiled for {dialect}",
+            geo::MIN_PG_RADIUS
+        ),
         Gap::StructuredValue => {
             "comparing with an array or object value, or an integer beyond 64 bits, has no SQL translation yet".to_owned()
         }
@@ -406,5 +415,18 @@ fn like_pattern(s: &str, start: bool, end: bool) -> String {
     p
 }
 
+mod geo;
 mod json;
 mod typed;
+
+/// The SQLite function siftql registers for an operator that runs the
+/// evaluator's code on one value (`phrase`, `words` and the geo operators).
+fn sqlite_function(op: Operator) -> &'static str {
+    match op {
+        Operator::Phrase => "siftql_phrase",
+        Operator::Words => "siftql_words",
+        Operator::GeoRadius => "siftql_geo_radius",
+        Operator::GeoBoundingBox => "siftql_geo_bounding_box",
+        _ => "siftql_geo_polygon",
+    }
+}

@@ -10,6 +10,16 @@
 //! | `siftql_instant(text)` | an RFC 3339 date-time or date as nanoseconds since the epoch, else `NULL` |
 //! | `regexp(pattern, text)` | Rust `regex` search (the `REGEXP` operator) |
 //! | `siftql_leaves(json, path, mode)` | the values at a path, walked as the evaluator walks it (see `sql::json`) |
+//! | `siftql_phrase(text, phrase)` | the `phrase` operator on one string |
+//! | `siftql_words(text, words)` | the `words` operator on one string |
+//! | `siftql_geo_radius(json, shape)` | the `geo_radius` operator on one JSON value (a point, or an array of points) |
+//! | `siftql_geo_bounding_box(json, shape)` | the `geo_bounding_box` operator, likewise |
+//! | `siftql_geo_polygon(json, shape)` | the `geo_polygon` operator, likewise |
+//!
+//! The last five run the evaluator's own code on the one value they are
+//! given (`shape` is the operator's value as JSON text), so they mean exactly
+//! what the evaluator means; each returns 0 or 1, never `NULL` (a `NULL`
+//! value is 0).
 
 use rusqlite::functions::FunctionFlags;
 use rusqlite::params_from_iter;
@@ -19,8 +29,9 @@ use serde_json::Value;
 
 use super::load::{create_table_sql, insert_sql, row, Cell, Spelling};
 use super::{build, ColumnType, Compiled, Dialect, Schema};
+use crate::ast::{Condition, FieldPath, Filter, Group, Operator};
 use crate::error::Error;
-use crate::eval::{instant, lookup_json, lower, Leaf};
+use crate::eval::{instant, lookup_json, lower, Found, Leaf, Predicate, Record};
 
 /// Opens (or creates) a database file with siftql's functions registered.
 pub fn open(path: &str) -> Result<Connection, Error> {
@@ -31,7 +42,9 @@ pub fn open(path: &str) -> Result<Connection, Error> {
 
 pub use super::db_error;
 
-/// Registers `siftql_lower`, `siftql_instant`, `regexp` and `siftql_leaves`.
+/// Registers `siftql_lower`, `siftql_instant`, `regexp`, `siftql_leaves`,
+/// `siftql_phrase`, `siftql_words`, `siftql_geo_radius`,
+/// `siftql_geo_bounding_box` and `siftql_geo_polygon`.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("siftql_lower", 1, flags, |ctx| {
@@ -81,7 +94,59 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         let doc: Value = serde_json::from_str(doc).map_err(user)?;
         Ok(Some(leaves(&doc, &path, mode).to_string()))
     })?;
+    for op in [Operator::Phrase, Operator::Words] {
+        conn.create_scalar_function(super::sqlite_function(op), 2, flags, move |ctx| {
+            let test = ctx.get_or_create_aux(1, |v| OneValue::new(op, v.as_str()?.into()))?;
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .is_some_and(|s| test.matches(&Value::String(s))))
+        })?;
+    }
+    for op in [
+        Operator::GeoRadius,
+        Operator::GeoBoundingBox,
+        Operator::GeoPolygon,
+    ] {
+        conn.create_scalar_function(super::sqlite_function(op), 2, flags, move |ctx| {
+            let test = ctx
+                .get_or_create_aux(1, |v| OneValue::new(op, serde_json::from_str(v.as_str()?)?))?;
+            let Some(text) = ctx.get::<Option<String>>(0)? else {
+                return Ok(false);
+            };
+            let v: Value = serde_json::from_str(&text)
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+            Ok(test.matches(&v))
+        })?;
+    }
     Ok(())
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The evaluator's condition `v <op> value`, asked about one value.
+struct OneValue(Predicate);
+
+impl OneValue {
+    fn new(op: Operator, value: Value) -> Result<OneValue, BoxError> {
+        let field = FieldPath::new("v").map_err(|e| e.to_string())?;
+        let filter = Filter::from(Group::all(vec![Condition::new(field, op, value).into()]));
+        Ok(OneValue(
+            Predicate::new(&filter).map_err(|e| e.to_string())?,
+        ))
+    }
+
+    fn matches(&self, v: &Value) -> bool {
+        self.0.matches(&OnlyField(v))
+    }
+}
+
+/// A record whose only field holds one value.
+struct OnlyField<'a>(&'a Value);
+
+impl Record for OnlyField<'_> {
+    fn lookup<F: Found>(&self, _: &[Box<str>], found: &mut F) {
+        found(Leaf::from(self.0));
+    }
 }
 
 /// Adds a leaf to `out` as `mode` says (see `sql::json`); never stops the walk.

@@ -312,6 +312,17 @@ pub(super) fn condition(
                 Condition::all().add(x.is_not_null())
             }
         }
-        op => return Err(Gap::Operator(op)),
+        // Only SQLite runs the evaluator's code (capability says so first).
+        Operator::Phrase | Operator::Words => match (v, d) {
+            (Value::String(s), Dialect::Sqlite) if texty => Condition::all().add(frag(
+                d,
+                format!("{}(?, ?)", super::sqlite_function(cond.operator)),
+                vec![x, text(s)],
+            )),
+            (Value::String(_), _) if texty => return Err(Gap::Operator(cond.operator)),
+            _ => always(false),
+        },
+        // A typed column holds text, a number or a boolean: never a point.
+        Operator::GeoRadius | Operator::GeoBoundingBox | Operator::GeoPolygon => always(false),
     })
 }

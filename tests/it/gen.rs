@@ -257,6 +257,9 @@ fn vocab_scalar() -> impl Strategy<Value = Value> {
             "é",
             "",
             "run dogs",
+            "Running dogs, ran!",
+            "the quick-brown fox's run",
+            "Straße 42: ÜBER-läufer",
             "2024-01-01",
             "2024-01-01T00:00:00Z"
         ])
@@ -276,17 +279,13 @@ pub fn vocab_record() -> impl Strategy<Value = Value> {
                 )),
         ]
     });
-    let point = prop_oneof![
-        (-10.0f64..10.0, -10.0f64..10.0).prop_map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
-        (-10.0f64..10.0, -10.0f64..10.0).prop_map(|(lat, lon)| json!([lon, lat])),
-    ];
     (
         prop::collection::btree_map(
             prop::sample::select(vec!["a", "b", "s", "n", "tags", "x"]),
             value,
             0..5,
         ),
-        prop::option::of(point),
+        prop::option::of(loc_value()),
     )
         .prop_map(|(m, loc)| {
             let mut obj: serde_json::Map<String, Value> =
@@ -298,23 +297,130 @@ pub fn vocab_record() -> impl Strategy<Value = Value> {
         })
 }
 
+/// Coordinates that filters use too, so that points fall exactly on box
+/// edges and at exactly the radius.
+const ANCHORS: [(f64, f64); 8] = [
+    (0.0, 0.0),
+    (1.5, -2.25),
+    (-7.125, 9.5),
+    (9.99, 179.5),
+    (-3.3, -179.75),
+    (5.0, 5.0),
+    (-0.1, 0.2),
+    (89.5, 100.0),
+];
+
+/// The evaluator's haversine distance (a copy: radii at exactly the distance
+/// test that every backend rounds as the evaluator does).
+fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * a.sqrt().min(1.0).asin()
+}
+
+/// A (lat, lon): an anchor, or anywhere near them.
+fn coords() -> impl Strategy<Value = (f64, f64)> {
+    prop_oneof![
+        2 => prop::sample::select(ANCHORS.to_vec()),
+        1 => (-10.0f64..10.0, -10.0f64..10.0),
+    ]
+}
+
+/// One point in any of the three encodings, or something that is almost one.
+fn point_or_junk() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        3 => coords().prop_map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
+        3 => coords().prop_map(|(lat, lon)| json!([lon, lat])),
+        3 => coords().prop_map(|(lat, lon)| json!({"type": "Point", "coordinates": [lon, lat]})),
+        1 => coords().prop_map(|(lat, lon)| json!({"lat": lat, "lon": lon, "type": "Point", "coordinates": [0, 0]})),
+        1 => coords().prop_map(|(lat, lon)| json!({"lat": lat.to_string(), "lon": lon, "type": "Point", "coordinates": [lon, lat]})),
+        1 => coords().prop_map(|(lat, lon)| json!({"lat": lat, "type": "Point", "coordinates": [lon, lat]})),
+        1 => coords().prop_map(|(lat, lon)| json!({"type": "point", "coordinates": [lon, lat]})),
+        1 => coords().prop_map(|(lat, lon)| json!({"type": "Point", "coordinates": [lon, lat, 3]})),
+        1 => coords().prop_map(|(lat, lon)| json!({"type": "Point", "coordinates": [lon.to_string(), lat]})),
+        1 => coords().prop_map(|(lat, lon)| json!([lon, lat, 0])),
+        1 => coords().prop_map(|(lat, lon)| json!([lon, null, lat])),
+        1 => coords().prop_map(|(lat, lon)| json!([[lon], lat])),
+        1 => prop::sample::select(vec![
+            json!([0, 120.0]),
+            json!({"lat": -135.5, "lon": 2}),
+            json!([1e300, 45]),
+            json!({"lat": 1e-320, "lon": 5e-324}),
+            json!([5e-324, 0]),
+            json!([2, 18446744073709551615u64]),
+            json!({"lat": null, "lon": 1}),
+            json!("1, 2"),
+            json!(3),
+            json!(null),
+            json!(true),
+            json!({}),
+            json!([]),
+        ]),
+    ]
+}
+
+/// `loc`: a point, an array of points (and junk), or junk.
+fn loc_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => point_or_junk(),
+        2 => prop::collection::vec(point_or_junk(), 0..4).prop_map(Value::Array),
+        1 => prop::collection::vec(point_or_junk(), 1..3)
+            .prop_map(|ps| json!([{"loc": ps[0]}, {"loc": ps}])),
+    ]
+}
+
 fn vocab_literal(op: Operator) -> BoxedStrategy<Value> {
     use Operator::*;
     match op {
         Eq | Ne | Contains => prop_oneof![4 => vocab_scalar(), 1 => prop::collection::vec(vocab_scalar(), 0..3).prop_map(Value::Array)].boxed(),
         In | Nin => prop::collection::vec(vocab_scalar(), 0..4).prop_map(Value::Array).boxed(),
         Gt | Gte | Lt | Lte => vocab_scalar().prop_filter("number or string", |v| v.is_number() || v.is_string()).boxed(),
-        StartsWith | EndsWith | Text | Phrase | Words | Regex => prop::sample::select(vec!["x", "A", "b", "%", "_", "É", "", "dog", "run"])
+        StartsWith | EndsWith | Text | Regex => prop::sample::select(vec!["x", "A", "b", "%", "_", "É", "", "dog", "run"])
             .prop_map(|s| Value::String(s.to_owned()))
             .boxed(),
+        Phrase | Words => prop::sample::select(vec![
+            "x", "", "dog", "run", "dogs run", "RUNNING dogs", "ran", "quick brown", "brown-fox", "fox's",
+            "straße 42", "über läufer", "!!", "run, dogs", "dogs ran", "the",
+        ])
+        .prop_map(|s| Value::String(s.to_owned()))
+        .boxed(),
         Exists | IsNull => any::<bool>().prop_map(Value::Bool).boxed(),
-        GeoRadius => (-10.0f64..10.0, -10.0f64..10.0, 0.0f64..2e6)
-            .prop_map(|(lat, lon, r)| json!({"center": {"lat": lat, "lon": lon}, "radius": r}))
+        GeoRadius => (
+            coords(),
+            prop_oneof![
+                2 => (0.0f64..2e6).prop_map(Err),
+                3 => (prop::sample::select(ANCHORS.to_vec()), -1i64..=1).prop_map(Ok),
+            ],
+        )
+            .prop_map(|((lat, lon), r)| {
+                let r = match r {
+                    Err(r) => r,
+                    // Exactly the distance to an anchor, or one ulp off.
+                    Ok(((lat2, lon2), ulps)) => {
+                        let d = haversine(lat, lon, lat2, lon2);
+                        f64::from_bits((d.to_bits() as i64 + ulps).max(0) as u64).max(0.0)
+                    }
+                };
+                json!({"center": {"lat": lat, "lon": lon}, "radius": r})
+            })
             .boxed(),
-        GeoBoundingBox => (-10.0f64..10.0, -10.0f64..10.0, 0.0f64..10.0, 0.0f64..10.0)
-            .prop_map(|(lat, lon, h, w)| json!({"top_left": {"lat": lat + h, "lon": lon}, "bottom_right": {"lat": lat, "lon": lon + w}}))
+        GeoBoundingBox => (coords(), coords())
+            .prop_map(|((lat1, lon1), (lat2, lon2))| {
+                // Either order of longitudes: west of east, or across the antimeridian.
+                json!({"top_left": {"lat": lat1.max(lat2), "lon": lon1}, "bottom_right": {"lat": lat1.min(lat2), "lon": lon2}})
+            })
             .boxed(),
-        GeoPolygon => Just(json!({"exterior": {"points": [{"lat": -5, "lon": -5}, {"lat": -5, "lon": 5}, {"lat": 5, "lon": 0}]}})).boxed(),
+        GeoPolygon => (prop::collection::vec(coords(), 3..6), prop::option::of(prop::collection::vec(coords(), 3..5)))
+            .prop_map(|(ext, int)| {
+                let ring = |ps: Vec<(f64, f64)>| json!({"points": ps.into_iter().map(|(lat, lon)| json!({"lat": lat, "lon": lon})).collect::<Vec<_>>()});
+                match int {
+                    Some(i) => json!({"exterior": ring(ext), "interiors": [ring(i)]}),
+                    None => json!({"exterior": ring(ext)}),
+                }
+            })
+            .boxed(),
     }
 }
 
@@ -351,19 +457,23 @@ pub fn vocab_filter() -> impl Strategy<Value = Filter> {
     group_of(node).prop_map(Filter::from)
 }
 
-/// Conditions the SQL backend compiles on every JSON path of `dialect` (no
-/// `phrase`, `words`, geo, or array/object values; on PostgreSQL and MySQL no regex
-/// and no RFC 3339 range literals).
+/// Conditions the SQL backend compiles on every JSON path of `dialect`: the
+/// operators of its capability table, no array/object values, and on
+/// PostgreSQL and MySQL no RFC 3339 range literals.
 pub fn sql_condition(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Condition> {
     use Operator::*;
     let pg = dialect != siftql::sql::Dialect::Sqlite;
-    let mut ops = vec![
-        Eq, Ne, Gt, Lt, Gte, Lte, In, Nin, Contains, StartsWith, EndsWith, Exists, IsNull, Text,
-    ];
-    if !pg {
-        ops.push(Regex);
-    }
+    let ops = Operator::ALL
+        .into_iter()
+        .filter(|op| siftql::sql::capability(dialect, *op).is_ok())
+        .collect();
     vocab_condition_of(ops).prop_map(move |mut c| {
+        if let (Operand::Literal(v), siftql::sql::Dialect::Postgres) = (&mut c.value, dialect) {
+            // PostgreSQL refuses radii under 1e-100 m.
+            if v["radius"].as_f64().is_some_and(|r| r < 1e-100) {
+                v["radius"] = json!(1e-100);
+            }
+        }
         if let Operand::Literal(Value::Array(items)) = &c.value {
             if !matches!(c.operator, In | Nin) {
                 c.value = Operand::Literal(items.first().cloned().unwrap_or(Value::Null));
@@ -420,6 +530,8 @@ pub fn typed_record() -> impl Strategy<Value = Value> {
         "é",
         "",
         "2024-01-01",
+        "Running dogs, ran!",
+        "Straße 42: ÜBER-läufer",
     ]);
     let instant = prop::sample::select(vec![
         "2024-01-01",
@@ -443,7 +555,7 @@ pub fn typed_record() -> impl Strategy<Value = Value> {
                     obj.insert(k.to_owned(), v);
                 }
             }
-            for k in ["a", "tags"] {
+            for k in ["a", "tags", "loc"] {
                 if let Some(v) = rest.get(k) {
                     obj.insert(k.to_owned(), v.clone());
                 }
@@ -463,19 +575,28 @@ pub const TYPED_SCHEMA: &str = r#"{"table": "TABLE", "document": "doc", "open": 
 /// type, so that mismatches are exercised too.
 pub fn typed_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filter> {
     use Operator::*;
-    let mut ops = vec![
-        Eq, Ne, Gt, Lt, Gte, Lte, In, Nin, Contains, StartsWith, EndsWith, Exists, IsNull, Text,
-    ];
-    if dialect == siftql::sql::Dialect::Sqlite {
-        ops.push(Regex);
-    }
+    let ops: Vec<Operator> = Operator::ALL
+        .into_iter()
+        .filter(|op| siftql::sql::capability(dialect, *op).is_ok())
+        .collect();
     let cond = (
         prop::sample::select(ops),
-        prop::sample::select(vec!["s", "n", "b", "t", "a"]),
+        prop::sample::select(vec!["s", "n", "b", "t", "a", "loc"]),
         prop::bool::weighted(0.2),
     )
         .prop_flat_map(|(op, field, cs)| {
             let lit: BoxedStrategy<Value> = match op {
+                Phrase | Words | GeoPolygon => vocab_literal(op),
+                // 1e-100 m is PostgreSQL's smallest radius.
+                GeoRadius => vocab_literal(op)
+                    .prop_map(|mut v| {
+                        if v["radius"].as_f64().is_some_and(|r| r < 1e-100) {
+                            v["radius"] = json!(1e-100);
+                        }
+                        v
+                    })
+                    .boxed(),
+                GeoBoundingBox => vocab_literal(op),
                 Exists | IsNull => any::<bool>().prop_map(Value::Bool).boxed(),
                 In | Nin => prop::collection::vec(
                     prop::sample::select(vec![
@@ -527,7 +648,7 @@ pub fn typed_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filt
             "RFC 3339 range literals on text compile only on SQLite",
             move |(op, field, _, lit)| {
                 dialect == siftql::sql::Dialect::Sqlite
-                    || !matches!(*field, "a" | "s")
+                    || !matches!(*field, "a" | "s" | "loc")
                     || !matches!(op, Gt | Lt | Gte | Lte)
                     || !lit.as_str().is_some_and(|s| s.starts_with("2024"))
             },

@@ -35,6 +35,10 @@ fn rendered_sql_per_dialect() {
         "x.y != null and tags.0 = 1",
         r#"x matches "^a" and x exists and x > "b" and x >= "2024-01-01""#,
         r#"x starts with "50%" and x ends with "" and x in [1, true, null]"#,
+        r#"name phrase "quick brown" and not x words "running dogs" and n phrase "x""#,
+        r#"loc geo_radius {"center": {"lat": 52.52, "lon": 13.405}, "radius": 1000}"#,
+        r#"not loc geo_bounding_box {"top_left": {"lat": 10, "lon": 170}, "bottom_right": {"lat": -10, "lon": -170}} or meta.p geo_bounding_box {"top_left": {"lat": 10, "lon": -1}, "bottom_right": {"lat": -10, "lon": 1}}"#,
+        r#"loc geo_polygon {"exterior": {"points": [{"lat": 0, "lon": 0}, {"lat": 1, "lon": 0}, {"lat": 0, "lon": 1}]}} and name geo_radius {"center": {"lat": 0, "lon": 0}, "radius": 1}"#,
     ];
     let mut out = String::new();
     for f in filters {
@@ -81,6 +85,10 @@ fn values_are_always_bound() {
             "status > {}",
             "created_at >= {}",
             "cluster_name text {}",
+            "cluster_name phrase {}",
+            "cluster_name words {}",
+            "x.y phrase {}",
+            "x.y words {}",
         ] {
             let render = |v: &str| {
                 let f = template.replace("{}", &serde_json::to_string(v).unwrap());
@@ -135,16 +143,90 @@ fn closed_schemas_reject_unknown_fields() {
 
 #[test]
 fn unsupported_operators_are_errors_not_wrong_sql() {
-    for f in [
-        r#"d words "run""#,
-        r#"d phrase "a b""#,
-        r#"loc geo_radius {"center": {"lat": 0, "lon": 0}, "radius": 1}"#,
-        "x = [1, 2]",
+    let polygon = r#"loc geo_polygon {"exterior": {"points": [{"lat": 0, "lon": 0}, {"lat": 1, "lon": 0}, {"lat": 0, "lon": 1}]}}"#;
+    for (f, dialects) in [
+        (r#"d words "run""#, &[Dialect::Postgres, Dialect::MySql][..]),
+        (r#"d phrase "a b""#, &[Dialect::Postgres, Dialect::MySql]),
+        (
+            r#"cluster_name phrase "a b""#,
+            &[Dialect::Postgres, Dialect::MySql],
+        ),
+        (polygon, &[Dialect::Postgres, Dialect::MySql]),
+        (
+            r#"loc geo_radius {"center": {"lat": 0, "lon": 0}, "radius": 1e-101}"#,
+            &[Dialect::Postgres],
+        ),
+        ("x = [1, 2]", &Dialect::ALL),
     ] {
         for d in Dialect::ALL {
-            let e = compile(&f.parse().unwrap(), &Schema::clusters(), d).unwrap_err();
-            assert_eq!(e.code(), ErrorCode::Unsupported, "{d}: {f}");
+            let got = compile(&f.parse().unwrap(), &Schema::clusters(), d);
+            if dialects.contains(&d) {
+                assert_eq!(got.unwrap_err().code(), ErrorCode::Unsupported, "{d}: {f}");
+            } else {
+                assert!(got.is_ok(), "{d}: {f}");
+            }
         }
+    }
+}
+
+/// `phrase`, `words` and the geo operators on SQLite, including a
+/// connection the caller opened and registered, and negation of a field
+/// that is missing.
+#[test]
+fn sqlite_runs_the_evaluators_own_operators() {
+    let records = [
+        json!({"d": "Running dogs, ran!", "loc": {"lat": 1.5, "lon": 2.5}}),
+        json!({"d": ["x", "the quick-brown fox"], "loc": [[2.5, 1.5], {"type": "Point", "coordinates": [170, 0]}]}),
+        json!({"d": 5, "loc": "1.5, 2.5"}),
+        json!({}),
+    ];
+    for (f, want) in [
+        (r#"d words "runs dog""#, vec![0]),
+        (r#"d phrase "DOGS ran""#, vec![0]),
+        (r#"d phrase "quick brown""#, vec![1]),
+        (r#"not d phrase "quick brown""#, vec![0, 2, 3]),
+        (
+            r#"loc geo_radius {"center": {"lat": 1.5, "lon": 2.5}, "radius": 0}"#,
+            vec![0, 1],
+        ),
+        (
+            r#"loc geo_bounding_box {"top_left": {"lat": 1, "lon": 160}, "bottom_right": {"lat": -1, "lon": -170}}"#,
+            vec![1],
+        ),
+        (
+            r#"not loc geo_bounding_box {"top_left": {"lat": 1, "lon": 160}, "bottom_right": {"lat": -1, "lon": -170}}"#,
+            vec![0, 2, 3],
+        ),
+        (
+            r#"loc geo_polygon {"exterior": {"points": [{"lat": 0, "lon": 0}, {"lat": 5, "lon": 0}, {"lat": 0, "lon": 5}]}}"#,
+            vec![0, 1],
+        ),
+    ] {
+        let f: Filter = f.parse().unwrap();
+        let p = Predicate::new(&f).unwrap();
+        let evaluated: Vec<usize> = (0..records.len())
+            .filter(|&i| p.matches(&records[i]))
+            .collect();
+        assert_eq!(evaluated, want, "evaluator: {f}");
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        sqlite::register(&conn).unwrap();
+        let mut loader = sqlite::Loader::new(&conn, &doc_schema()).unwrap();
+        let texts: Vec<String> = records.iter().map(Value::to_string).collect();
+        for t in &texts {
+            loader.load(t).unwrap();
+        }
+        drop(loader);
+        let mut got = Vec::new();
+        sqlite::query(
+            &conn,
+            &compile(&f, &doc_schema(), Dialect::Sqlite).unwrap(),
+            |doc| {
+                got.push(texts.iter().position(|t| t == doc).unwrap());
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(got, want, "SQLite: {f}");
     }
 }
 
