@@ -208,14 +208,8 @@ fn sqlite_runs_the_evaluators_own_operators() {
             .filter(|&i| p.matches(&records[i]))
             .collect();
         assert_eq!(evaluated, want, "evaluator: {f}");
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        sqlite::register(&conn).unwrap();
-        let mut loader = sqlite::Loader::new(&conn, &doc_schema()).unwrap();
+        let conn = sqlite_with(&records);
         let texts: Vec<String> = records.iter().map(Value::to_string).collect();
-        for t in &texts {
-            loader.load(t).unwrap();
-        }
-        drop(loader);
         let mut got = Vec::new();
         sqlite::query(
             &conn,
@@ -275,14 +269,8 @@ proptest! {
     fn sqlite_agrees_with_the_evaluator(f in gen::sql_filter(Dialect::Sqlite), records in prop::collection::vec(gen::vocab_record(), 10..30)) {
         let compiled = compile(&f, &doc_schema(), Dialect::Sqlite)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        sqlite::register(&conn).unwrap();
-        let mut loader = sqlite::Loader::new(&conn, &doc_schema()).unwrap();
+        let conn = sqlite_with(&records);
         let texts: Vec<String> = records.iter().map(Value::to_string).collect();
-        for t in &texts {
-            loader.load(t).unwrap();
-        }
-        drop(loader);
         let mut got = Vec::new();
         sqlite::query(&conn, &compiled, |doc| {
             got.push(doc.to_owned());
@@ -679,4 +667,17 @@ fn typed_columns_agree_with_the_evaluator_on_mysql() {
     with_mysql_table(typed_schema("siftql_ty"), |conn, schema| {
         typed_differential(Dialect::MySql, schema, |c, t| mysql_run(conn, schema, c, t));
     });
+}
+
+/// An in-memory SQLite database, siftql's functions registered, holding
+/// `records` under the document schema.
+fn sqlite_with(records: &[Value]) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    sqlite::register(&conn).unwrap();
+    let mut loader = sqlite::Loader::new(&conn, &doc_schema()).unwrap();
+    for r in records {
+        loader.load(&r.to_string()).unwrap();
+    }
+    drop(loader);
+    conn
 }

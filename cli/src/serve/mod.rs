@@ -57,8 +57,8 @@ pub struct ServeArgs {
     #[arg(long = "api-key", value_name = "KEY")]
     api_keys: Vec<String>,
     /// How many answers to keep for repeated requests (SQLite only; 0: none).
-    /// An entry is dropped as soon as any connection sees the database
-    /// changed (`PRAGMA data_version`), so no answer is ever stale.
+    /// Every entry is dropped as soon as the database changes (`PRAGMA
+    /// data_version`), so no answer is ever stale.
     #[arg(long, default_value_t = 256)]
     cache_entries: usize,
     /// The largest request body in bytes.
@@ -71,18 +71,13 @@ struct App {
     url: String,
     dialect: Dialect,
     schema: Schema,
-    idle: Mutex<Vec<Pooled>>,
+    idle: Mutex<Vec<Db>>,
     cache: Mutex<Cache>,
     keys: Vec<Vec<u8>>,
     max_body: usize,
     cache_entries: usize,
     limits: Limits,
     minter: Minter,
-}
-
-/// A pooled connection.
-struct Pooled {
-    db: Db,
 }
 
 /// Answers kept for repeated requests, keyed by their SQL and values.
@@ -102,24 +97,18 @@ struct Cache {
 impl App {
     /// Runs `f` with a pooled connection (a new one when none is idle); the
     /// connection goes back to the pool unless `f` failed.
-    fn with_db<T>(
-        &self,
-        f: impl FnOnce(&mut Pooled) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+    fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> Result<T, ApiError>) -> Result<T, ApiError> {
         let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut conn = match pooled {
-            Some(conn) => conn,
+        let mut db = match pooled {
+            Some(db) => db,
             None => {
                 let db = Db::open(&self.url).map_err(|f| database(&failure_text(f)))?;
                 tune(&db).map_err(|f| database(&failure_text(f)))?;
-                Pooled { db }
+                db
             }
         };
-        let out = f(&mut conn)?;
-        self.idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(conn);
+        let out = f(&mut db)?;
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(db);
         Ok(out)
     }
 
@@ -222,7 +211,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         url: args.db.clone(),
         dialect: db.dialect(),
         schema,
-        idle: Mutex::new(vec![Pooled { db }]),
+        idle: Mutex::new(vec![db]),
         cache: Mutex::new(Cache {
             watcher,
             ..Cache::default()
@@ -362,7 +351,7 @@ async fn answer(
     let ((body, hit), compile_time, total) = tokio::task::spawn_blocking(move || {
         let plan = plan(&worker, &req, namespace.as_deref())?;
         let compile_time = started.elapsed();
-        let body = worker.with_db(|conn| execute(&worker, conn, &req, &plan))?;
+        let body = worker.with_db(|db| execute(&worker, db, &req, &plan))?;
         Ok::<_, ApiError>((body, compile_time, started.elapsed()))
     })
     .await
@@ -476,7 +465,7 @@ fn col(name: &str) -> Expr {
 /// The answer's body, and whether it came from the cache.
 fn execute(
     app: &App,
-    conn: &mut Pooled,
+    db: &mut Db,
     req: &Request,
     plan: &Plan,
 ) -> Result<(Arc<str>, bool), ApiError> {
@@ -530,7 +519,6 @@ fn execute(
     if let Some(hit) = key.as_deref().and_then(|k| app.cached(k)) {
         return Ok((hit, true));
     }
-    let db = &mut conn.db;
     let mut total: u64 = 0;
     let mut documents = 0f64;
     let mut by_status = Map::new();
