@@ -333,12 +333,12 @@ async fn answer(
         .map_err(|_| too_large())?;
     let namespace = match headers.get("x-namespace") {
         Some(v) => Some(
-            v.to_str()
+            std::str::from_utf8(v.as_bytes())
                 .map_err(|_| {
                     ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "invalid_header",
-                        "X-Namespace must be visible ASCII",
+                        "X-Namespace must be UTF-8",
                     )
                 })?
                 .to_owned(),
@@ -396,13 +396,14 @@ fn node(field: &str, op: Operator, value: &str, case_sensitive: bool) -> Node {
 
 fn plan(app: &App, req: &Request, namespace: Option<&str>) -> Result<Plan, ApiError> {
     let d = app.dialect;
+    // A DSL filter's errors point into its text; a JSON filter's into the
+    // body (the condition's own place when the error knows it).
     let user = compile(&req.filter, &app.schema, d).map_err(|e| {
         let a = ApiError::filter(&e);
-        match (e.pointer(), e.span()) {
-            (Some(p), _) if !p.is_empty() || e.span().is_none() => {
-                a.pointer(&format!("/filters{p}"))
-            }
-            _ => a.span(&e),
+        match (req.dsl, e.pointer()) {
+            (true, _) if e.span().is_some() => a.span(&e),
+            (true, _) => a.pointer("/filter"),
+            (false, p) => a.pointer(&format!("/filters{}", p.unwrap_or(""))),
         }
     })?;
     let mut condition = Condition::all().add(user.condition());

@@ -46,6 +46,8 @@ pub struct Request {
     pub offset: u64,
     /// The opaque keyset cursor, if any.
     pub cursor: Option<String>,
+    /// Whether the filter came as DSL (`filter`), so errors carry spans.
+    pub dsl: bool,
 }
 
 /// Reads the body (JSON object) and the query string into a [`Request`].
@@ -59,6 +61,7 @@ pub fn parse(body: &[u8], query: Option<&str>, limits: &Limits) -> Result<Reques
         limit: DEFAULT_LIMIT,
         offset: 0,
         cursor: None,
+        dsl: false,
     };
     let get = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
 
@@ -81,6 +84,7 @@ pub fn parse(body: &[u8], query: Option<&str>, limits: &Limits) -> Result<Reques
         let text = string(raw, "/filter")?;
         req.filter =
             Filter::parse_with(&text, limits).map_err(|e| ApiError::filter(&e).span(&e))?;
+        req.dsl = true;
     }
 
     if let Some(raw) = get("sort") {

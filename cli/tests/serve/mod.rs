@@ -742,6 +742,18 @@ fn errors(s: &Server) {
         .error(422);
     assert_eq!(e["code"], "E0104");
     assert_eq!(e["pointer"], "/filters/AND/0/operator");
+    // A filter the database cannot run: 422 pointing at the filter.
+    let e = s
+        .list(&json!({"filters": {"AND": [{"field": "a", "operator": "eq", "value": {"type": "dynamic", "field": "inputs.q"}}]}}))
+        .error(422);
+    assert_eq!(
+        (e["code"].as_str(), e["pointer"].as_str()),
+        (Some("E0306"), Some("/filters")),
+        "{e}"
+    );
+    let e = s.list(&json!({"filter": "a = $inputs.q"})).error(422);
+    assert_eq!(e["code"], "E0306");
+    assert_eq!(e["span"], json!([0, 13]), "{e}");
     let e = s.list(&json!({"filter": "a = "})).error(422);
     assert!(e["span"].is_array(), "{e}");
     assert!(e["code"].as_str().unwrap().starts_with('E'), "{e}");
