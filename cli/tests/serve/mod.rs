@@ -137,6 +137,14 @@ impl Reply {
             .collect()
     }
 
+    /// The page's `next_cursor` (there must be one).
+    fn next_cursor(&self) -> String {
+        self.json()["pagination"]["next_cursor"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no next_cursor: {}", self.body))
+            .to_owned()
+    }
+
     /// An error answer: its status and `error` object.
     fn error(&self, status: u16) -> Value {
         assert_eq!(self.status, status, "{}", self.body);
@@ -549,15 +557,11 @@ fn cursors(s: &Server) {
         assert_eq!(walked, everything, "{sort}");
     }
 
-    // Rows inserted and deleted meanwhile: the next page still starts right
-    // after the last row seen.
+    // The cursor's aliases.
     let body = json!({"limit": 5});
     let r = s.list(&body);
     assert_eq!(r.ids(), ["c00", "c01", "c02", "c03", "c04"]);
-    let cursor = r.json()["pagination"]["next_cursor"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cursor = r.next_cursor();
     let after = s.list_with(&format!("?next_cursor={cursor}"), &[], &body);
     assert_eq!(after.ids(), ["c05", "c06", "c07", "c08", "c09"]);
     assert_eq!(
@@ -592,10 +596,7 @@ fn rows_change_between_pages(s: &Server, db: &str, file: &Path) {
     let body = json!({"limit": 5});
     let r = s.list(&body);
     assert_eq!(r.ids(), ["c00", "c01", "c02", "c03", "c04"]);
-    let cursor = r.json()["pagination"]["next_cursor"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cursor = r.next_cursor();
     // A repeated request is answered from the cache on SQLite.
     let again = s.list(&body);
     assert_eq!(again.body, r.body);
