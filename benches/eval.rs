@@ -177,9 +177,25 @@ fn bench(c: &mut Criterion) {
             "value baseline {n}"
         );
         assert_eq!(typed.iter().map(|r| p.matches(r)).collect::<Vec<_>>(), want);
+        let specialised = p.typed::<ClusterRecord>();
+        assert_eq!(
+            typed
+                .iter()
+                .map(|r| specialised.matches(r))
+                .collect::<Vec<_>>(),
+            want
+        );
         assert!(want.iter().any(|b| *b), "filter {n} matches something");
         group.bench_function(format!("cluster_record/siftql/{n}"), |b| {
             b.iter(|| typed.iter().filter(|r| p.matches(black_box(*r))).count())
+        });
+        group.bench_function(format!("cluster_record/siftql_typed/{n}"), |b| {
+            b.iter(|| {
+                typed
+                    .iter()
+                    .filter(|r| specialised.matches(black_box(*r)))
+                    .count()
+            })
         });
         group.bench_function(format!("cluster_record/closure/{n}"), |b| {
             b.iter(|| {

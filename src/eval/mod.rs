@@ -19,11 +19,13 @@
 
 mod ops;
 mod record;
+mod typed;
 
 pub(crate) use ops::{instant, lower};
 pub use record::{
     lookup_json, ClusterRecord, Direct, Field, Found, Leaf, RawBuffer, RawRecord, Record,
 };
+pub use typed::{Accessors, TypedPredicate};
 
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
@@ -191,12 +193,7 @@ impl FieldNode {
         };
         match direct {
             Direct::Missing => self.on_missing,
-            Direct::Value(leaf) => {
-                if let [check] = &*self.checks {
-                    return check.present(leaf);
-                }
-                self.combine(|c| c.present(leaf))
-            }
+            Direct::Value(leaf) => self.answer(leaf),
             Direct::Lookup => {
                 let one = |c: &Check| c.scan(r, slot, &self.path);
                 if self.all {
@@ -206,6 +203,15 @@ impl FieldNode {
                 }
             }
         }
+    }
+
+    /// The answer for a field present with this value.
+    #[inline(always)]
+    fn answer(&self, leaf: Leaf<'_>) -> bool {
+        if let [check] = &*self.checks {
+            return check.present(leaf);
+        }
+        self.combine(|c| c.present(leaf))
     }
 
     /// All or any of the checks, by `self.all`.

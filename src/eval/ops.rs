@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
+use memchr::memmem;
 use serde_json::{Map, Number, Value};
 
 use super::record::Leaf;
@@ -67,7 +68,7 @@ pub(super) enum RangeOp {
 }
 
 impl RangeOp {
-    fn holds(self, ord: Option<Ordering>) -> bool {
+    pub(super) fn holds(self, ord: Option<Ordering>) -> bool {
         match (ord, self) {
             (Some(o), RangeOp::Gt) => o == Ordering::Greater,
             (Some(o), RangeOp::Gte) => o != Ordering::Less,
@@ -126,31 +127,33 @@ impl StrLit {
 
     /// Does `x` equal the literal (after folding when case-insensitive)?
     #[inline(always)]
-    fn eq(&self, x: &str) -> bool {
+    pub(super) fn eq(&self, x: &str) -> bool {
         let t = &*self.text;
-        if self.ascii && x.len() == t.len() {
+        if self.ascii {
             // `x` folds to ASCII only if it is ASCII but for Kelvin signs,
-            // each 3 bytes folding to 1: equal lengths mean plain ASCII.
-            return eq_lowercase(x.as_bytes(), t.as_bytes(), &self.mask);
+            // each 3 bytes folding to 1: equal lengths mean plain ASCII, a
+            // shorter `x` cannot match, a longer one only through a Kelvin
+            // sign.
+            if x.len() == t.len() {
+                return eq_lowercase(x.as_bytes(), t.as_bytes(), &self.mask);
+            }
+            if x.len() < t.len() || !self.has_k {
+                return false;
+            }
+        } else if !self.ci {
+            return x == t;
         }
         self.eq_slow(x)
     }
 
+    /// Case-insensitive equality through full folding.
     #[inline(never)]
     fn eq_slow(&self, x: &str) -> bool {
-        let t = &*self.text;
-        if !self.ci {
-            return x == t;
-        }
-        if self.ascii {
-            // Lengths differ (see `eq`).
-            return x.len() > t.len() && self.has_k && !x.is_ascii() && eq_folded(x, t);
-        }
-        eq_folded(x, t)
+        !(self.ascii && x.is_ascii()) && eq_folded(x, &self.text)
     }
 
     #[inline(always)]
-    fn starts(&self, x: &str) -> bool {
+    pub(super) fn starts(&self, x: &str) -> bool {
         let t = &*self.text;
         match (self.ci, self.plain) {
             (false, _) => x.starts_with(t),
@@ -163,7 +166,7 @@ impl StrLit {
     }
 
     #[inline(always)]
-    fn ends(&self, x: &str) -> bool {
+    pub(super) fn ends(&self, x: &str) -> bool {
         let t = &*self.text;
         match (self.ci, self.plain) {
             (false, _) => x.ends_with(t),
@@ -174,22 +177,84 @@ impl StrLit {
             (true, false) => ends_folded(x, t),
         }
     }
+}
 
-    #[inline]
-    fn contained_in(&self, x: &str) -> bool {
-        let t = &*self.text;
-        match (self.ci, self.plain) {
-            (false, _) => x.contains(t),
-            (true, true) => {
-                if !t.bytes().any(|b| b.is_ascii_alphabetic()) {
-                    return x.contains(t);
-                }
-                let (h, n) = (x.as_bytes(), t.as_bytes());
-                n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-            }
-            (true, false) => contains_folded(x, t),
+/// A string literal for `contains` on a string: the [`StrLit`] with a
+/// substring searcher built once.
+#[derive(Debug)]
+pub(super) struct Needle {
+    /// Also used by `contains` on arrays, which compares elements whole.
+    pub(super) lit: StrLit,
+    /// Searches for the literal's text (lowercased when case-insensitive).
+    finder: memmem::Finder<'static>,
+    /// The text has an ASCII letter.
+    letters: bool,
+}
+
+impl Needle {
+    fn new(s: &str, ci: bool) -> Needle {
+        let lit = StrLit::new(s, ci);
+        Needle {
+            finder: memmem::Finder::new(lit.text.as_bytes()).into_owned(),
+            letters: lit.text.bytes().any(|b| b.is_ascii_alphabetic()),
+            lit,
         }
     }
+
+    /// Is the literal a substring of `x` (after folding when
+    /// case-insensitive)?
+    #[inline]
+    pub(super) fn contained_in(&self, x: &str) -> bool {
+        let lit = &self.lit;
+        let (h, n) = (x.as_bytes(), lit.text.as_bytes());
+        // Folding ASCII text changes only letters: without any, the search
+        // is for the text as it is.
+        if !lit.ci || lit.plain && !self.letters {
+            return match n {
+                [b] => contains_byte(h, *b),
+                _ => self.finder.find(h).is_some(),
+            };
+        }
+        if !lit.plain {
+            return contains_folded(x, &lit.text);
+        }
+        // Candidates start with either case of the first letter.
+        let Some(last) = h.len().checked_sub(n.len()) else {
+            return false;
+        };
+        let first = n[0];
+        memchr::memchr2_iter(first, first.to_ascii_uppercase(), &h[..=last])
+            .any(|at| eq_lowercase(&h[at..at + n.len()], n, &lit.mask))
+    }
+}
+
+/// Does `h` contain the byte `b`? Field values are mostly short, where
+/// eight bytes at a time beat setting up a vectorised search.
+#[inline]
+fn contains_byte(h: &[u8], b: u8) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    if h.len() < 8 {
+        return h.contains(&b);
+    }
+    if h.len() > 64 {
+        return memchr::memchr(b, h).is_some();
+    }
+    let splat = ONES * u64::from(b);
+    // A zero byte in `w ^ splat` is a match.
+    let any = |at: usize| {
+        let x = u64::from_le_bytes(h[at..at + 8].try_into().expect("eight bytes")) ^ splat;
+        x.wrapping_sub(ONES) & !x & HIGH != 0
+    };
+    let mut at = 0;
+    while at + 8 < h.len() {
+        if any(at) {
+            return true;
+        }
+        at += 8;
+    }
+    // The last eight bytes, overlapping the previous word.
+    any(h.len() - 8)
 }
 
 /// `x` equals the ASCII lowercase `t` ignoring ASCII case, where `mask`
@@ -204,7 +269,14 @@ fn eq_lowercase(x: &[u8], t: &[u8], mask: &[u8]) -> bool {
     let word =
         |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
     if n < 8 {
-        return x.iter().zip(mask).zip(t).all(|((x, m), t)| x | m == *t);
+        if n < 4 {
+            return x.iter().zip(mask).zip(t).all(|((x, m), t)| x | m == *t);
+        }
+        // Two four-byte words, overlapping when `n < 8`.
+        let half =
+            |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("four bytes"));
+        return half(x, 0) | half(mask, 0) == half(t, 0)
+            && half(x, n - 4) | half(mask, n - 4) == half(t, n - 4);
     }
     let mut at = 0;
     while at + 8 < n {
@@ -223,6 +295,39 @@ pub(super) struct StrSet {
     /// Sorted, without duplicates; lowercased when `ci`.
     items: Box<[StrLit]>,
     ci: bool,
+    /// A short list of strings of up to eight bytes (ASCII when `ci`), each
+    /// packed into a word.
+    words: Option<Box<[Packed]>>,
+}
+
+/// A string of up to eight bytes as one word, with its length and, when
+/// compared case-insensitively, the `0x20` bits of its letters (see
+/// [`eq_lowercase`]).
+#[derive(Debug)]
+struct Packed {
+    len: usize,
+    word: u64,
+    mask: u64,
+}
+
+/// The bytes as a little-endian word, zero-padded; up to eight bytes. Two
+/// overlapping loads instead of a copy of variable length.
+#[inline(always)]
+fn pack(b: &[u8]) -> u64 {
+    let n = b.len();
+    let load = |at: usize, size: usize| {
+        b[at..at + size]
+            .iter()
+            .rev()
+            .fold(0u64, |w, &byte| w << 8 | u64::from(byte))
+    };
+    match n {
+        0 => 0,
+        1 => u64::from(b[0]),
+        2..=3 => load(0, 2) | load(n - 2, 2) << (8 * (n - 2)),
+        4..=7 => load(0, 4) | load(n - 4, 4) << (8 * (n - 4)),
+        _ => load(0, 8),
+    }
 }
 
 /// Up to this many strings are compared one by one; longer lists are
@@ -234,13 +339,40 @@ impl StrSet {
         let mut items: Vec<StrLit> = items.map(|s| StrLit::new(s, ci)).collect();
         items.sort_by(|a, b| a.text.cmp(&b.text));
         items.dedup_by(|a, b| a.text == b.text);
+        let short = |l: &StrLit| l.text.len() <= 8 && (!ci || l.ascii);
+        let words = (items.len() <= SHORT_LIST && items.iter().all(short)).then(|| {
+            items
+                .iter()
+                .map(|l| Packed {
+                    len: l.text.len(),
+                    word: pack(l.text.as_bytes()),
+                    mask: if ci { pack(&l.mask) } else { 0 },
+                })
+                .collect()
+        });
         StrSet {
             items: items.into(),
             ci,
+            words,
         }
     }
 
-    fn contains(&self, x: &str) -> bool {
+    #[inline]
+    pub(super) fn contains(&self, x: &str) -> bool {
+        let b = x.as_bytes();
+        if let Some(words) = &self.words {
+            // Case-insensitively, a string other than ASCII can still fold to
+            // ASCII through a Kelvin sign: the general path then.
+            if b.len() <= 8 && (!self.ci || b.is_ascii()) {
+                let w = pack(b);
+                return words
+                    .iter()
+                    .any(|p| p.len == b.len() && w | p.mask == p.word);
+            }
+            if !self.ci || b.is_ascii() {
+                return false;
+            }
+        }
         if self.items.len() <= SHORT_LIST {
             return self.items.iter().any(|lit| lit.eq(x));
         }
@@ -290,7 +422,7 @@ pub(super) enum Test {
     /// `gt`…`lte` a number.
     RangeNum(RangeOp, NumKey),
     /// `contains` a string.
-    ContainsStr(StrLit),
+    ContainsStr(Needle),
     Eq(Lit),
     In(Vec<Lit>),
     Range(RangeOp, Lit),
@@ -373,7 +505,7 @@ impl Test {
             Operator::Lt => range(RangeOp::Lt),
             Operator::Lte => range(RangeOp::Lte),
             Operator::Contains => match value {
-                Value::String(s) => Test::ContainsStr(StrLit::new(s, ci)),
+                Value::String(s) => Test::ContainsStr(Needle::new(s, ci)),
                 _ => Test::Contains(Lit::new(value, ci)),
             },
             Operator::StartsWith => Test::StartsWith(StrLit::new(string(value), ci)),
@@ -458,11 +590,11 @@ impl Test {
             Test::EqNum(k) => any_num(leaf, |x| num_cmp(x, *k) == Some(Ordering::Equal)),
             Test::RangeNum(op, k) => any_num(leaf, |x| op.holds(num_cmp(x, *k))),
             Test::EqBool(want) => any_value(leaf, |v| matches!(v, S::Bool(b) if b == *want)),
-            Test::ContainsStr(lit) => match leaf {
-                Leaf::Str(s) => contains_lit(s, lit),
-                Leaf::Json(Value::String(s)) => contains_lit(s, lit),
+            Test::ContainsStr(needle) => match leaf {
+                Leaf::Str(s) => needle.contained_in(s),
+                Leaf::Json(Value::String(s)) => needle.contained_in(s),
                 // An array contains an element equal to the string.
-                _ => any_elem_str(leaf, |s| lit.eq(s)),
+                _ => any_elem_str(leaf, |s| needle.lit.eq(s)),
             },
             Test::IsNull(want) => matches!(leaf, Leaf::Null | Leaf::Json(Value::Null)) == *want,
             Test::Exists(_) => true,
@@ -672,8 +804,8 @@ fn any_elem_str(leaf: Leaf<'_>, mut test: impl FnMut(&str) -> bool) -> bool {
 #[inline(always)]
 fn any_num(leaf: Leaf<'_>, mut test: impl FnMut(NumKey) -> bool) -> bool {
     match leaf {
-        Leaf::I64(i) => test(NumKey::Int(i.into())),
-        Leaf::U64(u) => test(NumKey::Int(u.into())),
+        Leaf::I64(i) => test(NumKey::Int(i)),
+        Leaf::U64(u) => test(NumKey::from_u64(u)),
         Leaf::F64(x) => test(NumKey::Float(x)),
         Leaf::Json(Value::Number(n)) => test(num_key_of(n)),
         Leaf::Json(Value::Array(items)) => items
@@ -681,12 +813,6 @@ fn any_num(leaf: Leaf<'_>, mut test: impl FnMut(NumKey) -> bool) -> bool {
             .any(|v| matches!(v, Value::Number(n) if test(num_key_of(n)))),
         _ => false,
     }
-}
-
-/// `contains` on a string value: a substring, case-folded when `ci`.
-#[inline]
-fn contains_lit(s: &str, lit: &StrLit) -> bool {
-    lit.contained_in(s)
 }
 
 /// The Unicode lowercase of each character. (Unlike `str::to_lowercase`
@@ -752,36 +878,51 @@ fn words(s: &str) -> impl Iterator<Item = String> + '_ {
         .map(lower)
 }
 
+/// A JSON number as compared: integers exactly, a float with an integer
+/// as floats.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum NumKey {
-    Int(i128),
+    Int(i64),
+    /// An integer above `i64::MAX`.
+    Big(u64),
     Float(f64),
+}
+
+impl NumKey {
+    fn from_u64(u: u64) -> NumKey {
+        i64::try_from(u).map_or(NumKey::Big(u), NumKey::Int)
+    }
 }
 
 fn num_key(v: S<'_>) -> Option<NumKey> {
     match v {
-        S::I(i) => Some(NumKey::Int(i.into())),
-        S::U(u) => Some(NumKey::Int(u.into())),
+        S::I(i) => Some(NumKey::Int(i)),
+        S::U(u) => Some(NumKey::from_u64(u)),
         S::F(x) => Some(NumKey::Float(x)),
         _ => None,
     }
 }
 
 #[inline]
-fn num_key_of(n: &Number) -> NumKey {
+pub(super) fn num_key_of(n: &Number) -> NumKey {
     match num(n) {
-        S::I(i) => NumKey::Int(i.into()),
-        S::U(u) => NumKey::Int(u.into()),
+        S::I(i) => NumKey::Int(i),
+        S::U(u) => NumKey::from_u64(u),
         _ => NumKey::Float(n.as_f64().unwrap_or(f64::NAN)),
     }
 }
 
 #[inline]
-fn num_cmp(a: NumKey, b: NumKey) -> Option<Ordering> {
+pub(super) fn num_cmp(a: NumKey, b: NumKey) -> Option<Ordering> {
     match (a, b) {
         (NumKey::Int(x), NumKey::Int(y)) => Some(x.cmp(&y)),
+        (NumKey::Big(x), NumKey::Big(y)) => Some(x.cmp(&y)),
+        (NumKey::Int(_), NumKey::Big(_)) => Some(Ordering::Less),
+        (NumKey::Big(_), NumKey::Int(_)) => Some(Ordering::Greater),
         (NumKey::Int(x), NumKey::Float(y)) => (x as f64).partial_cmp(&y),
+        (NumKey::Big(x), NumKey::Float(y)) => (x as f64).partial_cmp(&y),
         (NumKey::Float(x), NumKey::Int(y)) => x.partial_cmp(&(y as f64)),
+        (NumKey::Float(x), NumKey::Big(y)) => x.partial_cmp(&(y as f64)),
         (NumKey::Float(x), NumKey::Float(y)) => x.partial_cmp(&y),
     }
 }
@@ -913,6 +1054,7 @@ fn in_ring(x: f64, y: f64, ring: &[(f64, f64)]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn instants() {
@@ -942,6 +1084,89 @@ mod tests {
                 assert_eq!((c, l.as_str()), ('\u{130}', "i\u{307}"));
             }
         }
+    }
+
+    #[test]
+    fn contains_byte_at_every_position() {
+        for len in 0..80 {
+            let mut h = vec![b'a'; len];
+            assert!(!contains_byte(&h, b'_'), "{len}");
+            for at in 0..len {
+                h[at] = b'_';
+                assert!(contains_byte(&h, b'_'), "{len} {at}");
+                // Bytes next to the one sought (borrows across bytes).
+                h[at] = b'^';
+                assert!(!contains_byte(&h, b'_'), "{len} {at}");
+                h[at] = 0xDF;
+                assert!(!contains_byte(&h, b'_'), "{len} {at}");
+                h[at] = b'a';
+            }
+        }
+        assert!(contains_byte(&[0x80; 9], 0x80));
+        assert!(!contains_byte(&[0x81; 9], 0x01));
+    }
+
+    #[test]
+    fn pack_is_little_endian_zero_padded() {
+        for len in 0..=8 {
+            let b: Vec<u8> = (1..=len as u8).collect();
+            let mut want = [0; 8];
+            want[..len].copy_from_slice(&b);
+            assert_eq!(pack(&b), u64::from_le_bytes(want), "{len}");
+        }
+    }
+
+    /// Short lists packed into words: lengths, case, a Kelvin sign, strings
+    /// longer than eight bytes and others than ASCII.
+    #[test]
+    fn short_string_sets() {
+        let set = |items: &[&str], ci| StrSet::new(items.iter().copied(), ci);
+        let ci = set(&["kmeans", "ns_1", "", "a"], true);
+        assert!(ci.words.is_some());
+        for yes in ["KMeans", "kmeans", "\u{212A}means", "NS_1", "", "A"] {
+            assert!(ci.contains(yes), "{yes}");
+        }
+        for no in ["kmean", "kmeans_", "ns_2", "ns_1 ", "b", "kmeansxyz", "é"] {
+            assert!(!ci.contains(no), "{no}");
+        }
+        let cs = set(&["Ab", "é", "12345678"], false);
+        assert!(cs.words.is_some());
+        assert!(cs.contains("Ab") && cs.contains("é") && cs.contains("12345678"));
+        assert!(!cs.contains("ab") && !cs.contains("É") && !cs.contains("123456789"));
+        // Not packed: too long, or not ASCII under case folding.
+        assert!(set(&["123456789"], true).words.is_none());
+        assert!(set(&["é"], true).words.is_none());
+        assert!(set(&["é"], true).contains("É"));
+    }
+
+    #[test]
+    fn numbers_compare_exactly_as_integers() {
+        let key = |v: Value| num_key(S::from(&v)).unwrap();
+        let cmp = |a: Value, b: Value| num_cmp(key(a), key(b));
+        use Ordering::*;
+        assert_eq!(cmp(json!(u64::MAX), json!(u64::MAX - 1)), Some(Greater));
+        assert_eq!(
+            cmp(json!(i64::MAX), json!(9_223_372_036_854_775_808u64)),
+            Some(Less)
+        );
+        assert_eq!(
+            cmp(json!(9_223_372_036_854_775_808u64), json!(i64::MIN)),
+            Some(Greater)
+        );
+        assert_eq!(cmp(json!(-1), json!(0.5)), Some(Less));
+        // An integer meets a float as a float.
+        assert_eq!(
+            cmp(
+                json!(9_007_199_254_740_993u64),
+                json!(9_007_199_254_740_992.0)
+            ),
+            Some(Equal)
+        );
+        assert_eq!(
+            cmp(json!(u64::MAX), json!(1.8446744073709552e19)),
+            Some(Equal)
+        );
+        assert_eq!(cmp(json!(1.5), json!(2)), Some(Less));
     }
 
     #[test]

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
+use super::Accessors;
+
 /// One value found at a path, borrowed from the record.
 #[derive(Clone, Copy, Debug)]
 pub enum Leaf<'a> {
@@ -139,6 +141,52 @@ pub trait Record {
     {
         let _ = slot;
         Direct::Lookup
+    }
+
+    /// Optional fast path for [`Predicate::typed`](super::Predicate::typed):
+    /// for a top-level field this type holds in a typed member, call the
+    /// method of `to` for its kind with a function reading it, and return
+    /// what it gives. `None` (the default) leaves the field to
+    /// [`Record::get`] and [`Record::lookup`].
+    ///
+    /// ```
+    /// use siftql::eval::{Accessors, Field, Found, Leaf, Predicate, Record};
+    ///
+    /// struct Job { state: String, retries: Option<serde_json::Number> }
+    ///
+    /// impl Record for Job {
+    ///     fn lookup<F: Found>(&self, path: &[Box<str>], found: &mut F) {
+    ///         match (&*path[0], &self.retries) {
+    ///             ("state", _) if path.len() == 1 => { found(Leaf::Str(&self.state)); }
+    ///             ("retries", Some(n)) if path.len() == 1 => { found(Leaf::from(n)); }
+    ///             _ => {}
+    ///         }
+    ///     }
+    ///
+    ///     fn accessor<T: Accessors<Self>>(name: &str, to: T) -> Option<T::Output> {
+    ///         match name {
+    ///             "state" => Some(to.string(|j: &Job| Field::Value(j.state.as_str()))),
+    ///             "retries" => Some(to.number(|j: &Job| match &j.retries {
+    ///                 Some(n) => Field::Value(n),
+    ///                 None => Field::Missing,
+    ///             })),
+    ///             _ => None,
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let p = Predicate::new(&r#"state = "done" and retries < 3"#.parse()?)?;
+    /// let typed = p.typed::<Job>();
+    /// let job = Job { state: "Done".into(), retries: Some(1.into()) };
+    /// assert!(typed.matches(&job) && p.matches(&job));
+    /// # Ok::<(), siftql::Error>(())
+    /// ```
+    fn accessor<T: Accessors<Self>>(name: &str, to: T) -> Option<T::Output>
+    where
+        Self: Sized,
+    {
+        let _ = (name, to);
+        None
     }
 }
 
@@ -573,6 +621,76 @@ trait AsLeaf {
     fn leaf(&self) -> Leaf<'_>;
 }
 
+/// Hands a typed field's reader to the [`Accessors`] method for its kind.
+trait Access: Sized {
+    fn access<R, T, G>(to: T, get: G) -> T::Output
+    where
+        T: Accessors<R>,
+        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static;
+}
+
+impl Access for String {
+    fn access<R, T, G>(to: T, get: G) -> T::Output
+    where
+        T: Accessors<R>,
+        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
+    {
+        to.string(move |r: &R| match get(r) {
+            Field::Value(s) => Field::Value(s.as_str()),
+            Field::Null => Field::Null,
+            Field::Missing => Field::Missing,
+        })
+    }
+}
+
+impl Access for Number {
+    fn access<R, T, G>(to: T, get: G) -> T::Output
+    where
+        T: Accessors<R>,
+        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
+    {
+        to.number(move |r: &R| match get(r) {
+            Field::Value(n) => Field::Value(n),
+            Field::Null => Field::Null,
+            Field::Missing => Field::Missing,
+        })
+    }
+}
+
+impl Access for bool {
+    fn access<R, T, G>(to: T, get: G) -> T::Output
+    where
+        T: Accessors<R>,
+        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
+    {
+        to.boolean(move |r: &R| match get(r) {
+            Field::Value(b) => Field::Value(*b),
+            Field::Null => Field::Null,
+            Field::Missing => Field::Missing,
+        })
+    }
+}
+
+impl Access for Vec<String> {
+    fn access<R, T, G>(to: T, get: G) -> T::Output
+    where
+        T: Accessors<R>,
+        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
+    {
+        to.direct(move |r: &R| field_direct(get(r)))
+    }
+}
+
+impl Access for Value {
+    fn access<R, T, G>(to: T, get: G) -> T::Output
+    where
+        T: Accessors<R>,
+        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
+    {
+        to.direct(move |r: &R| field_direct(get(r)))
+    }
+}
+
 impl Emit for String {
     fn emit<F: Found>(&self, rest: &[Box<str>], found: &mut F) {
         if rest.is_empty() {
@@ -737,6 +855,13 @@ macro_rules! cluster_record {
                 match slot {
                     $(Slot::$name => field_direct(&self.$name),)*
                     _ => Direct::Lookup,
+                }
+            }
+
+            fn accessor<T: Accessors<Self>>(name: &str, to: T) -> Option<T::Output> {
+                match name {
+                    $(stringify!($name) => Some(<$ty as Access>::access(to, |r: &ClusterRecord| &r.$name)),)*
+                    _ => None,
                 }
             }
         }

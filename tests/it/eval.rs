@@ -27,7 +27,59 @@ fn check(filter: &str, cases: &[(Value, bool)]) {
                 "ClusterRecord: {filter} on {record}"
             );
         }
+        check_typed_members(&f, record, *want, filter);
     }
+}
+
+/// The case again on `ClusterRecord`'s typed members, through
+/// `Predicate::typed`: the fields `s`, `n`, `b` and `tags` become members of
+/// their kind in the filter and the record. Records whose values do not fit
+/// those members are left out.
+#[track_caller]
+fn check_typed_members(f: &Filter, record: &Value, want: bool, filter: &str) {
+    const MEMBERS: [(&str, &str); 4] = [
+        ("s", "status"),
+        ("n", "num_clusters"),
+        ("b", "hierarchical_vector"),
+        ("tags", "input_collections"),
+    ];
+    let Value::Object(fields) = record else {
+        return;
+    };
+    let mut json = f.to_json_string();
+    let mut renamed = serde_json::Map::new();
+    for (k, v) in fields {
+        let member = MEMBERS
+            .iter()
+            .find(|(from, _)| from == k)
+            .map(|(_, to)| *to);
+        if renamed
+            .insert(member.unwrap_or(k).to_owned(), v.clone())
+            .is_some()
+        {
+            return;
+        }
+    }
+    for (from, to) in MEMBERS {
+        json = json
+            .replace(
+                &format!(r#""field":"{from}""#),
+                &format!(r#""field":"{to}""#),
+            )
+            .replace(
+                &format!(r#""field":"{from}."#),
+                &format!(r#""field":"{to}."#),
+            );
+    }
+    let Ok(typed) = serde_json::from_value::<ClusterRecord>(Value::Object(renamed)) else {
+        return;
+    };
+    let p = Predicate::new(&Filter::from_json_str(&json).unwrap()).unwrap();
+    assert_eq!(
+        p.typed::<ClusterRecord>().matches(&typed),
+        want,
+        "typed members: {filter} on {record}"
+    );
 }
 
 #[test]

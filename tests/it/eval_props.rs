@@ -57,6 +57,17 @@ proptest! {
         }
     }
 
+    /// A predicate specialised to `ClusterRecord` answers as the general one
+    /// does over the record's `Value` and over the `ClusterRecord` itself.
+    #[test]
+    fn typed_predicate_agrees(f in gen::cluster_filter(), r in gen::cluster_record()) {
+        let p = Predicate::new(&f).unwrap();
+        let typed: ClusterRecord = serde_json::from_value(r.clone()).unwrap();
+        let want = p.matches(&r);
+        prop_assert_eq!(p.matches(&typed), want, "generic {}", r);
+        prop_assert_eq!(p.typed::<ClusterRecord>().matches(&typed), want, "typed {}", r);
+    }
+
     /// The three record representations agree.
     #[test]
     fn record_representations_agree(f in gen::vocab_filter(), r in gen::vocab_record()) {

@@ -457,6 +457,102 @@ pub fn vocab_filter() -> impl Strategy<Value = Filter> {
     group_of(node).prop_map(Filter::from)
 }
 
+/// Numbers where integer and float comparisons part ways.
+fn edge_number() -> impl Strategy<Value = Value> {
+    prop::sample::select(vec![
+        json!(u64::MAX),
+        json!(i64::MAX),
+        json!(9_223_372_036_854_775_808u64),
+        json!(i64::MIN),
+        json!(9_007_199_254_740_993u64),
+        json!(9_007_199_254_740_992.0),
+        json!(-0.0),
+    ])
+}
+
+/// Records whose fields fit [`ClusterRecord`](siftql::eval::ClusterRecord)'s
+/// typed members — strings, numbers, a boolean, a list of strings, each
+/// maybe missing or null — plus JSON in `metadata` and the untyped `x`.
+pub fn cluster_record() -> impl Strategy<Value = Value> {
+    let text = || vocab_scalar().prop_filter_map("a string", |v| v.is_string().then_some(v));
+    let number = prop_oneof![3 => vocab_scalar().prop_filter("a number", Value::is_number), 1 => edge_number()];
+    let maybe = |v: BoxedStrategy<Value>| prop_oneof![1 => Just(None), 1 => Just(Some(Value::Null)), 4 => v.prop_map(Some)];
+    (
+        (maybe(text().boxed()), maybe(text().boxed())),
+        (maybe(number.clone().boxed()), maybe(number.boxed())),
+        maybe(any::<bool>().prop_map(Value::Bool).boxed()),
+        maybe(
+            prop::collection::vec(text(), 0..3)
+                .prop_map(Value::Array)
+                .boxed(),
+        ),
+        vocab_record(),
+    )
+        .prop_map(|((status, name), (clusters, sample), flag, inputs, rest)| {
+            let mut obj = serde_json::Map::new();
+            let typed = [
+                ("status", status),
+                ("cluster_name", name),
+                ("num_clusters", clusters),
+                ("sample_size", sample),
+                ("hierarchical_vector", flag),
+                ("input_collections", inputs),
+                ("metadata", rest.get("a").cloned()),
+                ("x", rest.get("x").cloned()),
+            ];
+            for (k, v) in typed {
+                if let Some(v) = v {
+                    obj.insert(k.to_owned(), v);
+                }
+            }
+            Value::Object(obj)
+        })
+}
+
+/// Filters over the fields of [`cluster_record`]s (and paths into them),
+/// with every operator and numbers at the edges.
+pub fn cluster_filter() -> impl Strategy<Value = Filter> {
+    use Operator::*;
+    let fields = vec![
+        "status",
+        "cluster_name",
+        "num_clusters",
+        "sample_size",
+        "hierarchical_vector",
+        "input_collections",
+        "input_collections.1",
+        "metadata",
+        "metadata.s",
+        "x",
+    ];
+    let cond = (
+        prop::sample::select(Operator::ALL.to_vec()),
+        prop::sample::select(fields),
+        prop::bool::weighted(0.2),
+    )
+        .prop_flat_map(|(op, field, cs)| {
+            let lit = match op {
+                Eq | Ne | Gt | Gte | Lt | Lte => {
+                    prop_oneof![4 => vocab_literal(op), 1 => edge_number()].boxed()
+                }
+                _ => vocab_literal(op),
+            };
+            (Just(op), Just(field), Just(cs), lit)
+        })
+        .prop_map(|(op, field, cs, value)| {
+            let mut c = Condition::new(FieldPath::new(field).unwrap(), op, Operand::Literal(value));
+            c.case_sensitive = cs;
+            Node::from(c)
+        });
+    let node = cond.clone().prop_recursive(
+        2,
+        12,
+        3,
+        move |inner| prop_oneof![2 => cond.clone(), 1 => group_of(inner).prop_map(Node::from)],
+    );
+    group_of(node).prop_map(Filter::from)
+}
+
 /// Conditions the SQL backend compiles on every JSON path of `dialect`: the
 /// operators of its capability table, no array/object values, and on
 /// PostgreSQL and MySQL no RFC 3339 range literals.
