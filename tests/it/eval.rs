@@ -605,6 +605,7 @@ fn dynamic_values_are_bound_at_compile_time() {
 fn predicate_is_send_sync_and_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Predicate>();
+    assert_send_sync::<siftql::eval::TypedPredicate<'static, ClusterRecord>>();
     let p = std::sync::Arc::new(Predicate::new(&"n > 1".parse().unwrap()).unwrap());
     let handles: Vec<_> = (0..4)
         .map(|i| {
