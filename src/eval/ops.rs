@@ -631,14 +631,8 @@ impl Test {
             },
             Test::Regex(re) => v.any_str(|s| re.is_match(s)),
             Test::Text(needle) => v.any_str(|s| contains_folded(s, needle)),
-            Test::Phrase(phrase) => v.any_str(|s| {
-                let have: Vec<String> = words(s).collect();
-                phrase.is_empty() || have.windows(phrase.len()).any(|w| w == phrase.as_slice())
-            }),
-            Test::Words(Stems(want, stemmer)) => v.any_str(|s| {
-                let have: Vec<String> = words(s).map(|w| stemmer.stem(&w).into_owned()).collect();
-                want.iter().all(|w| have.contains(w))
-            }),
+            Test::Phrase(phrase) => v.any_str(|s| has_phrase(s, phrase)),
+            Test::Words(stems) => v.any_str(|s| stems.all_in(s)),
             Test::GeoRadius { lat, lon, radius } => {
                 v.any_point(|plat, plon| haversine(*lat, *lon, plat, plon) <= *radius)
             }
@@ -873,9 +867,66 @@ fn contains_folded(x: &str, needle: &str) -> bool {
 
 /// Words of a text: maximal runs of letters and digits, lowercased.
 fn words(s: &str) -> impl Iterator<Item = String> + '_ {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(lower)
+    raw_words(s).map(lower)
+}
+
+/// Words of a text as they stand in it (see [`words`]).
+fn raw_words(s: &str) -> impl Iterator<Item = &str> + Clone {
+    fn separator(c: char) -> bool {
+        !c.is_alphanumeric()
+    }
+    s.split(separator).filter(|w| !w.is_empty())
+}
+
+/// `phrase` (lowercased words) appears in `s` as consecutive words, compared
+/// in place.
+fn has_phrase(s: &str, phrase: &[String]) -> bool {
+    if phrase.is_empty() {
+        return true;
+    }
+    let mut from = raw_words(s);
+    loop {
+        let mut probe = from.clone();
+        if phrase
+            .iter()
+            .all(|p| probe.next().is_some_and(|w| eq_folded(w, p)))
+        {
+            return true;
+        }
+        if from.next().is_none() {
+            return false;
+        }
+    }
+}
+
+impl Stems {
+    /// Every stem is among the stems of the words of `s`. Words are folded
+    /// into one buffer and stemmed one at a time; the walk stops once all
+    /// stems are seen.
+    fn all_in(&self, s: &str) -> bool {
+        let Stems(want, stemmer) = self;
+        if want.len() > 64 {
+            let have: Vec<String> = words(s).map(|w| stemmer.stem(&w).into_owned()).collect();
+            return want.iter().all(|w| have.contains(w));
+        }
+        let all = u64::MAX >> (64 - want.len().max(1));
+        let mut seen = if want.is_empty() { all } else { 0 };
+        let mut word = String::new();
+        for w in raw_words(s) {
+            if seen == all {
+                break;
+            }
+            word.clear();
+            word.extend(w.chars().flat_map(char::to_lowercase));
+            let stem = stemmer.stem(&word);
+            for (i, x) in want.iter().enumerate() {
+                if *x == *stem {
+                    seen |= 1 << i;
+                }
+            }
+        }
+        seen == all
+    }
 }
 
 /// A JSON number as compared: integers exactly, a float with an integer
@@ -1167,6 +1218,37 @@ mod tests {
             Some(Equal)
         );
         assert_eq!(cmp(json!(1.5), json!(2)), Some(Less));
+    }
+
+    #[test]
+    fn phrases_restart_after_a_partial_match() {
+        let phrase = |p: &str| words(p).collect::<Vec<_>>();
+        assert!(has_phrase("a a a b", &phrase("A A B")));
+        assert!(has_phrase("x, İstanbul-Dogs!", &phrase("İSTANBUL dogs")));
+        assert!(!has_phrase("a a c b", &phrase("a a b")));
+        assert!(!has_phrase("a", &phrase("a a")));
+        assert!(has_phrase("", &phrase("")));
+    }
+
+    #[test]
+    fn words_with_more_stems_than_a_word_has_bits() {
+        let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+        let many: Vec<String> = (0..70).map(|i| format!("w{i}")).collect();
+        let text = many.join(" ");
+        let stems = |ws: &[String]| {
+            Stems(
+                ws.to_vec(),
+                rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
+            )
+        };
+        assert!(stems(&many).all_in(&text));
+        assert!(!stems(&many).all_in(&many[1..].join(" ")));
+        assert!(stems(&many[..64]).all_in(&text));
+        assert!(!stems(&many[..64]).all_in(&many[..63].join(" ")));
+        let running = vec![stemmer.stem("running").into_owned(), "dog".to_owned()];
+        assert!(stems(&running).all_in("Dogs were RUNNING"));
+        assert!(!stems(&running).all_in("Dogs ran"));
+        assert!(stems(&[]).all_in("anything"));
     }
 
     #[test]
