@@ -45,8 +45,9 @@ pub fn roundtrip(data: &[u8]) {
 }
 
 /// Arbitrary filter × arbitrary record (the filter, a NUL byte, the record):
-/// never a panic, and the record read as a `Value` and as raw text gives the
-/// same answer.
+/// never a panic, and the record read as a `Value`, as raw text and (when it
+/// fits) as a `ClusterRecord`, through `matches` and through `typed`, gives
+/// the same answer.
 #[cfg(feature = "eval")]
 pub fn eval(data: &[u8]) {
     use crate::eval::{Predicate, RawRecord};
@@ -64,11 +65,13 @@ pub fn eval(data: &[u8]) {
     let Ok(raw) = RawRecord::parse(record) else {
         return;
     };
-    assert_eq!(
-        p.matches(&value),
-        p.matches(&raw),
-        "{filter:?} on {record:?}"
-    );
+    let want = p.matches(&value);
+    assert_eq!(want, p.matches(&raw), "{filter:?} on {record:?}");
+    if let Ok(typed) = serde_json::from_value::<crate::eval::ClusterRecord>(value) {
+        assert_eq!(want, p.matches(&typed), "{filter:?} on {record:?}");
+        let specialised = p.typed::<crate::eval::ClusterRecord>();
+        assert_eq!(want, specialised.matches(&typed), "{filter:?} on {record:?}");
+    }
 }
 
 /// Whatever parses compiles to SQL for every dialect, over the default
