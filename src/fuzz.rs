@@ -70,7 +70,11 @@ pub fn eval(data: &[u8]) {
     if let Ok(typed) = serde_json::from_value::<crate::eval::ClusterRecord>(value) {
         assert_eq!(want, p.matches(&typed), "{filter:?} on {record:?}");
         let specialised = p.typed::<crate::eval::ClusterRecord>();
-        assert_eq!(want, specialised.matches(&typed), "{filter:?} on {record:?}");
+        assert_eq!(
+            want,
+            specialised.matches(&typed),
+            "{filter:?} on {record:?}"
+        );
     }
 }
 

@@ -1105,6 +1105,7 @@ fn in_ring(x: f64, y: f64, ring: &[(f64, f64)]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     #[test]
@@ -1249,6 +1250,54 @@ mod tests {
         assert!(stems(&running).all_in("Dogs were RUNNING"));
         assert!(!stems(&running).all_in("Dogs ran"));
         assert!(stems(&[]).all_in("anything"));
+    }
+
+    /// Short strings over letters that fold in interesting ways: ASCII
+    /// case, U+212A KELVIN SIGN (to `k`), U+0130 (to `i` and U+0307), `ß`,
+    /// accents, separators.
+    fn text() -> impl Strategy<Value = String> {
+        let chars = [
+            'k', 'K', '\u{212A}', 'i', 'I', '\u{130}', 'é', 'É', 'ß', 'a', 'A', '_', ' ', 's',
+        ];
+        prop::collection::vec(prop::sample::select(chars.to_vec()), 0..12)
+            .prop_map(String::from_iter)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// The string tests give what folding both sides by hand gives.
+        #[test]
+        fn string_tests_match_folding_by_hand(
+            h in text(),
+            n in text(),
+            items in prop::collection::vec(text(), 0..11),
+            ci in any::<bool>(),
+        ) {
+            let fold = |s: &str| if ci { lower(s) } else { s.to_owned() };
+            let (fh, fn_) = (fold(&h), fold(&n));
+            let lit = StrLit::new(&n, ci);
+            prop_assert_eq!(lit.eq(&h), fh == fn_);
+            prop_assert_eq!(lit.starts(&h), fh.starts_with(&fn_));
+            prop_assert_eq!(lit.ends(&h), fh.ends_with(&fn_));
+            prop_assert_eq!(Needle::new(&n, ci).contained_in(&h), fh.contains(&fn_));
+            let set = StrSet::new(items.iter().map(String::as_str), ci);
+            prop_assert_eq!(set.contains(&h), items.iter().any(|i| fold(i) == fh));
+        }
+
+        /// `phrase` and `words` give what comparing word lists gives.
+        #[test]
+        fn phrase_and_words_match_word_lists(h in text(), n in text()) {
+            let have: Vec<String> = words(&h).collect();
+            let phrase: Vec<String> = words(&n).collect();
+            let windows = phrase.is_empty() || have.windows(phrase.len()).any(|w| w == phrase.as_slice());
+            prop_assert_eq!(has_phrase(&h, &phrase), windows);
+            let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+            let stems: Vec<String> = phrase.iter().map(|w| stemmer.stem(w).into_owned()).collect();
+            let have: Vec<String> = have.iter().map(|w| stemmer.stem(w).into_owned()).collect();
+            let all = stems.iter().all(|w| have.contains(w));
+            prop_assert_eq!(Stems(stems, stemmer).all_in(&h), all);
+        }
     }
 
     #[test]

@@ -8,13 +8,16 @@ use siftql::{ErrorCode, Filter};
 
 /// Evaluates `filter` on each record, over every representation, and
 /// compares with the expected answer; where the SQL backend compiles the
-/// filter, SQLite must give the same answer too.
+/// filter, SQLite must give the same answer too. Returns how many cases also
+/// ran on typed `ClusterRecord` members ([`check_typed_members`]).
 #[track_caller]
-fn check(filter: &str, cases: &[(Value, bool)]) {
+fn check(filter: &str, cases: &[(Value, bool)]) -> usize {
     let f = Filter::parse_any(filter, &Default::default())
         .unwrap_or_else(|e| panic!("{}", e.render(filter)));
     let p = Predicate::new(&f).unwrap_or_else(|e| panic!("{}", e.render(filter)));
     crate::sql::check_sqlite(&f, cases);
+    let on_members = Predicate::new(&on_members(&f)).unwrap();
+    let mut fitted = 0;
     for (record, want) in cases {
         assert_eq!(p.matches(record), *want, "Value: {filter} on {record}");
         let text = record.to_string();
@@ -27,39 +30,33 @@ fn check(filter: &str, cases: &[(Value, bool)]) {
                 "ClusterRecord: {filter} on {record}"
             );
         }
-        check_typed_members(&f, record, *want, filter);
-    }
-}
-
-/// The case again on `ClusterRecord`'s typed members, through
-/// `Predicate::typed`: the fields `s`, `n`, `b` and `tags` become members of
-/// their kind in the filter and the record. Records whose values do not fit
-/// those members are left out.
-#[track_caller]
-fn check_typed_members(f: &Filter, record: &Value, want: bool, filter: &str) {
-    const MEMBERS: [(&str, &str); 4] = [
-        ("s", "status"),
-        ("n", "num_clusters"),
-        ("b", "hierarchical_vector"),
-        ("tags", "input_collections"),
-    ];
-    let Value::Object(fields) = record else {
-        return;
-    };
-    let mut json = f.to_json_string();
-    let mut renamed = serde_json::Map::new();
-    for (k, v) in fields {
-        let member = MEMBERS
-            .iter()
-            .find(|(from, _)| from == k)
-            .map(|(_, to)| *to);
-        if renamed
-            .insert(member.unwrap_or(k).to_owned(), v.clone())
-            .is_some()
-        {
-            return;
+        if check_typed_members(&on_members, record, *want, filter) {
+            fitted += 1;
         }
     }
+    fitted
+}
+
+/// Fields of the tables below and the `ClusterRecord` members of the same
+/// kind they become in [`on_members`].
+const MEMBERS: [(&str, &str); 12] = [
+    ("s", "status"),
+    ("name", "cluster_name"),
+    ("role", "algorithm"),
+    ("d", "created_at"),
+    ("t", "updated_at"),
+    ("model", "aggregation_method"),
+    ("description", "multi_feature_strategy"),
+    ("q", "error"),
+    ("n", "num_clusters"),
+    ("u", "sample_size"),
+    ("b", "hierarchical_vector"),
+    ("tags", "input_collections"),
+];
+
+/// The filter with its fields moved onto `ClusterRecord` members.
+fn on_members(f: &Filter) -> Filter {
+    let mut json = f.to_json_string();
     for (from, to) in MEMBERS {
         json = json
             .replace(
@@ -71,15 +68,63 @@ fn check_typed_members(f: &Filter, record: &Value, want: bool, filter: &str) {
                 &format!(r#""field":"{to}."#),
             );
     }
-    let Ok(typed) = serde_json::from_value::<ClusterRecord>(Value::Object(renamed)) else {
-        return;
+    Filter::from_json_str(&json).unwrap()
+}
+
+/// The case again through `Predicate::typed`, with the fields of
+/// [`MEMBERS`] moved onto typed `ClusterRecord` members in the filter and the
+/// record. Returns whether the record fits those members (otherwise it is
+/// left out).
+#[track_caller]
+fn check_typed_members(p: &Predicate, record: &Value, want: bool, filter: &str) -> bool {
+    let Value::Object(fields) = record else {
+        return false;
     };
-    let p = Predicate::new(&Filter::from_json_str(&json).unwrap()).unwrap();
+    let mut moved = serde_json::Map::new();
+    for (k, v) in fields {
+        let member = MEMBERS
+            .iter()
+            .find(|(from, _)| from == k)
+            .map(|(_, to)| *to);
+        if moved
+            .insert(member.unwrap_or(k).to_owned(), v.clone())
+            .is_some()
+        {
+            return false;
+        }
+    }
+    let Ok(typed) = serde_json::from_value::<ClusterRecord>(Value::Object(moved)) else {
+        return false;
+    };
     assert_eq!(
         p.typed::<ClusterRecord>().matches(&typed),
         want,
         "typed members: {filter} on {record}"
     );
+    true
+}
+
+/// The typed-member pass of [`check`] runs: each case of this table fits
+/// the members, through every kind of member and a nested path.
+#[test]
+fn typed_members_are_reached() {
+    let fitted = check(
+        r#"name starts with "a" and n > 1 and not b = false and tags contains "x" and x.y = 1"#,
+        &[
+            (
+                json!({"name": "Ab", "n": 2, "b": true, "tags": ["x"], "x": {"y": 1}}),
+                true,
+            ),
+            (
+                json!({"name": "ab", "n": 2.5, "b": null, "tags": ["X"], "x": [{"y": 1}]}),
+                true,
+            ),
+            (json!({"name": null, "n": 2.5}), false),
+            (json!({"name": "ab", "n": 1, "tags": []}), false),
+            (json!({}), false),
+        ],
+    );
+    assert_eq!(fitted, 5);
 }
 
 #[test]
