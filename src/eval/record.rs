@@ -589,6 +589,24 @@ impl<T> Field<T> {
             _ => None,
         }
     }
+
+    /// The same field borrowing its value (for [`Accessors`]).
+    pub fn by_ref(&self) -> Field<&T> {
+        match self {
+            Field::Value(v) => Field::Value(v),
+            Field::Null => Field::Null,
+            Field::Missing => Field::Missing,
+        }
+    }
+
+    /// The same field with `f` applied to its value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<U> {
+        match self {
+            Field::Value(v) => Field::Value(f(v)),
+            Field::Null => Field::Null,
+            Field::Missing => Field::Missing,
+        }
+    }
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
@@ -629,66 +647,31 @@ trait Access: Sized {
         G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static;
 }
 
-impl Access for String {
-    fn access<R, T, G>(to: T, get: G) -> T::Output
-    where
-        T: Accessors<R>,
-        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
-    {
-        to.string(move |r: &R| match get(r) {
-            Field::Value(s) => Field::Value(s.as_str()),
-            Field::Null => Field::Null,
-            Field::Missing => Field::Missing,
-        })
-    }
+/// `impl Access for T`: `T => kind(f => read)` hands `to.kind` a function
+/// that reads the field `f` as `read`.
+macro_rules! access {
+    ($($ty:ty => $kind:ident($f:ident => $read:expr),)*) => {$(
+        impl Access for $ty {
+            fn access<R, T, G>(to: T, get: G) -> T::Output
+            where
+                T: Accessors<R>,
+                G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
+            {
+                to.$kind(move |r: &R| {
+                    let $f = get(r);
+                    $read
+                })
+            }
+        }
+    )*};
 }
 
-impl Access for Number {
-    fn access<R, T, G>(to: T, get: G) -> T::Output
-    where
-        T: Accessors<R>,
-        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
-    {
-        to.number(move |r: &R| match get(r) {
-            Field::Value(n) => Field::Value(n),
-            Field::Null => Field::Null,
-            Field::Missing => Field::Missing,
-        })
-    }
-}
-
-impl Access for bool {
-    fn access<R, T, G>(to: T, get: G) -> T::Output
-    where
-        T: Accessors<R>,
-        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
-    {
-        to.boolean(move |r: &R| match get(r) {
-            Field::Value(b) => Field::Value(*b),
-            Field::Null => Field::Null,
-            Field::Missing => Field::Missing,
-        })
-    }
-}
-
-impl Access for Vec<String> {
-    fn access<R, T, G>(to: T, get: G) -> T::Output
-    where
-        T: Accessors<R>,
-        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
-    {
-        to.direct(move |r: &R| field_direct(get(r)))
-    }
-}
-
-impl Access for Value {
-    fn access<R, T, G>(to: T, get: G) -> T::Output
-    where
-        T: Accessors<R>,
-        G: for<'a> Fn(&'a R) -> &'a Field<Self> + Send + Sync + 'static,
-    {
-        to.direct(move |r: &R| field_direct(get(r)))
-    }
+access! {
+    String => string(f => f.by_ref().map(String::as_str)),
+    Number => number(f => f.by_ref()),
+    bool => boolean(f => f.by_ref().map(|b| *b)),
+    Vec<String> => direct(f => field_direct(f)),
+    Value => direct(f => field_direct(f)),
 }
 
 impl Emit for String {
