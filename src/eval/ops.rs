@@ -373,6 +373,11 @@ impl StrSet {
                 return false;
             }
         }
+        self.contains_slow(x)
+    }
+
+    #[inline(never)]
+    fn contains_slow(&self, x: &str) -> bool {
         if self.items.len() <= SHORT_LIST {
             return self.items.iter().any(|lit| lit.eq(x));
         }

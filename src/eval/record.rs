@@ -591,6 +591,7 @@ impl<T> Field<T> {
     }
 
     /// The same field borrowing its value (for [`Accessors`]).
+    #[inline(always)]
     pub fn by_ref(&self) -> Field<&T> {
         match self {
             Field::Value(v) => Field::Value(v),
@@ -599,7 +600,22 @@ impl<T> Field<T> {
         }
     }
 
+    /// The same field borrowing its value's target: `Field<&str>` for a
+    /// `Field<String>` (for [`Accessors`]).
+    #[inline(always)]
+    pub fn as_deref(&self) -> Field<&T::Target>
+    where
+        T: std::ops::Deref,
+    {
+        match self {
+            Field::Value(v) => Field::Value(v),
+            Field::Null => Field::Null,
+            Field::Missing => Field::Missing,
+        }
+    }
+
     /// The same field with `f` applied to its value.
+    #[inline(always)]
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<U> {
         match self {
             Field::Value(v) => Field::Value(f(v)),
@@ -667,7 +683,7 @@ macro_rules! access {
 }
 
 access! {
-    String => string(f => f.by_ref().map(String::as_str)),
+    String => string(f => f.as_deref()),
     Number => number(f => f.by_ref()),
     bool => boolean(f => f.by_ref().map(|b| *b)),
     Vec<String> => direct(f => field_direct(f)),

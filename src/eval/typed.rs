@@ -204,27 +204,81 @@ impl<'p> StrCheck<'p> {
 
 /// One check on a number, its test picked once.
 enum NumCheck<'p> {
-    Eq(NumKey, bool),
-    Range(RangeOp, NumKey, bool),
+    /// Against an integer: an integer value passes when it lies in
+    /// `lo..=hi`, another through `test`.
+    Int {
+        lo: i64,
+        hi: i64,
+        test: NumTest,
+        neg: bool,
+    },
+    Num(NumTest, bool),
     Other(&'p Check),
+}
+
+/// `eq` or a range, against a number.
+#[derive(Clone, Copy)]
+enum NumTest {
+    Eq(NumKey),
+    Range(RangeOp, NumKey),
+}
+
+impl NumTest {
+    #[inline(always)]
+    fn holds(self, key: NumKey) -> bool {
+        match self {
+            NumTest::Eq(k) => num_cmp(key, k) == Some(Ordering::Equal),
+            NumTest::Range(op, k) => op.holds(num_cmp(key, k)),
+        }
+    }
+
+    /// The integers that pass, as `lo..=hi` (empty when `lo > hi`), when
+    /// the literal is an integer.
+    fn int_bounds(self) -> Option<(i64, i64)> {
+        let (op, k) = match self {
+            NumTest::Eq(NumKey::Int(k)) => return Some((k, k)),
+            NumTest::Range(op, NumKey::Int(k)) => (op, k),
+            _ => return None,
+        };
+        const EMPTY: (i64, i64) = (1, 0);
+        Some(match op {
+            RangeOp::Gt => k.checked_add(1).map_or(EMPTY, |lo| (lo, i64::MAX)),
+            RangeOp::Gte => (k, i64::MAX),
+            RangeOp::Lt => k.checked_sub(1).map_or(EMPTY, |hi| (i64::MIN, hi)),
+            RangeOp::Lte => (i64::MIN, k),
+        })
+    }
 }
 
 impl<'p> NumCheck<'p> {
     fn new(check: &'p Check) -> NumCheck<'p> {
-        match &check.test {
-            Test::EqNum(k) => NumCheck::Eq(*k, check.negate),
-            Test::RangeNum(op, k) => NumCheck::Range(*op, *k, check.negate),
-            _ => NumCheck::Other(check),
+        let (test, neg) = match &check.test {
+            Test::EqNum(k) => (NumTest::Eq(*k), check.negate),
+            Test::RangeNum(op, k) => (NumTest::Range(*op, *k), check.negate),
+            _ => return NumCheck::Other(check),
+        };
+        match test.int_bounds() {
+            Some((lo, hi)) => NumCheck::Int { lo, hi, test, neg },
+            None => NumCheck::Num(test, neg),
         }
     }
 
     #[inline(always)]
     fn holds(&self, key: NumKey, n: &Number) -> bool {
         match *self {
-            NumCheck::Eq(k, neg) => (num_cmp(key, k) == Some(Ordering::Equal)) != neg,
-            NumCheck::Range(op, k, neg) => op.holds(num_cmp(key, k)) != neg,
+            NumCheck::Int { lo, hi, test, neg } => in_bounds(key, lo, hi, test) != neg,
+            NumCheck::Num(test, neg) => test.holds(key) != neg,
             NumCheck::Other(check) => check.present(Leaf::from(n)),
         }
+    }
+}
+
+/// `test` on `key`, through the bounds when `key` is an integer.
+#[inline(always)]
+fn in_bounds(key: NumKey, lo: i64, hi: i64, test: NumTest) -> bool {
+    match key {
+        NumKey::Int(x) => lo <= x && x <= hi,
+        key => test.holds(key),
     }
 }
 
@@ -236,7 +290,20 @@ impl<'p, R: Record + 'p> Accessors<R> for Fields<'p> {
         G: for<'a> Fn(&'a R) -> Field<&'a str> + Send + Sync + 'static,
     {
         let f = self.0;
-        let checks: Box<[StrCheck<'p>]> = f.checks.iter().map(StrCheck::new).collect();
+        let mut checks: Vec<StrCheck<'p>> = f.checks.iter().map(StrCheck::new).collect();
+        // A check with one answer for every string decides the list (false
+        // under AND, true under OR) or drops out of it.
+        let fixed = |c: &StrCheck<'_>| matches!(c, StrCheck::Fixed(_));
+        if checks
+            .iter()
+            .any(|c| matches!(c, StrCheck::Fixed(a) if *a != f.all))
+        {
+            checks = vec![StrCheck::Fixed(!f.all)];
+        } else if checks.iter().all(fixed) {
+            checks = vec![StrCheck::Fixed(f.all)];
+        } else {
+            checks.retain(|c| !fixed(c));
+        }
         // One closure per test for a single check, so that it is inlined.
         match *checks {
             [StrCheck::Eq(lit, neg)] => read!(f, get, s => lit.eq(s) != neg),
@@ -257,12 +324,10 @@ impl<'p, R: Record + 'p> Accessors<R> for Fields<'p> {
         let f = self.0;
         let checks: Box<[NumCheck<'p>]> = f.checks.iter().map(NumCheck::new).collect();
         match *checks {
-            [NumCheck::Eq(k, neg)] => {
-                read!(f, get, n => (num_cmp(num_key_of(n), k) == Some(Ordering::Equal)) != neg)
+            [NumCheck::Int { lo, hi, test, neg }] => {
+                read!(f, get, n => in_bounds(num_key_of(n), lo, hi, test) != neg)
             }
-            [NumCheck::Range(op, k, neg)] => {
-                read!(f, get, n => op.holds(num_cmp(num_key_of(n), k)) != neg)
-            }
+            [NumCheck::Num(test, neg)] => read!(f, get, n => test.holds(num_key_of(n)) != neg),
             _ if f.all => read!(f, get, n => {
                 let key = num_key_of(n);
                 checks.iter().all(|c| c.holds(key, n))

@@ -832,6 +832,28 @@ fn numbers_ints_floats_and_u64() {
         &[
             (json!({"n": 9223372036854775808u64}), true),
             (json!({"n": i64::MAX}), false),
+            (json!({"n": 1e19}), true),
+        ],
+    );
+    check(
+        "n < -9223372036854775808 or n >= 9223372036854775807",
+        &[
+            (json!({"n": i64::MIN}), false),
+            (json!({"n": -9.3e18}), true),
+            (json!({"n": i64::MAX}), true),
+            (json!({"n": u64::MAX}), true),
+            (json!({"n": 0}), false),
+        ],
+    );
+    check(
+        "not n <= -9223372036854775808 and n != 3",
+        &[
+            (json!({"n": i64::MIN}), false),
+            (json!({"n": -9.3e18}), false),
+            (json!({"n": 3.0}), false),
+            (json!({"n": 2.5}), true),
+            (json!({"n": null}), true),
+            (json!({}), true),
         ],
     );
     check(
