@@ -272,7 +272,7 @@ fn eq_lowercase(x: &[u8], t: &[u8], mask: &[u8]) -> bool {
         if n < 4 {
             return x.iter().zip(mask).zip(t).all(|((x, m), t)| x | m == *t);
         }
-        // Two four-byte words, overlapping when `n < 8`.
+        // Two overlapping four-byte words.
         let half =
             |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("four bytes"));
         return half(x, 0) | half(mask, 0) == half(t, 0)
