@@ -213,6 +213,8 @@ enum NumCheck<'p> {
         neg: bool,
     },
     Num(NumTest, bool),
+    /// The same answer for every number.
+    Fixed(bool),
     Other(&'p Check),
 }
 
@@ -255,6 +257,9 @@ impl<'p> NumCheck<'p> {
         let (test, neg) = match &check.test {
             Test::EqNum(k) => (NumTest::Eq(*k), check.negate),
             Test::RangeNum(op, k) => (NumTest::Range(*op, *k), check.negate),
+            Test::Exists(_) | Test::IsNull(_) => {
+                return NumCheck::Fixed(check.present(Leaf::I64(0)))
+            }
             _ => return NumCheck::Other(check),
         };
         match test.int_bounds() {
@@ -268,6 +273,7 @@ impl<'p> NumCheck<'p> {
         match *self {
             NumCheck::Int { lo, hi, test, neg } => in_bounds(key, lo, hi, test) != neg,
             NumCheck::Num(test, neg) => test.holds(key) != neg,
+            NumCheck::Fixed(answer) => answer,
             NumCheck::Other(check) => check.present(Leaf::from(n)),
         }
     }
@@ -282,6 +288,25 @@ fn in_bounds(key: NumKey, lo: i64, hi: i64, test: NumTest) -> bool {
     }
 }
 
+/// Checks with one answer for every value of the field's kind (`fixed`
+/// says which) decide their list — false under AND (`all`), true under OR —
+/// or drop out of it.
+fn fold_fixed<C>(
+    mut checks: Vec<C>,
+    all: bool,
+    fixed: impl Fn(&C) -> Option<bool>,
+    make: impl Fn(bool) -> C,
+) -> Vec<C> {
+    if checks.iter().any(|c| fixed(c) == Some(!all)) {
+        return vec![make(!all)];
+    }
+    if checks.iter().all(|c| fixed(c).is_some()) {
+        return vec![make(all)];
+    }
+    checks.retain(|c| fixed(c).is_none());
+    checks
+}
+
 impl<'p, R: Record + 'p> Accessors<R> for Fields<'p> {
     type Output = Eval<'p, R>;
 
@@ -290,20 +315,15 @@ impl<'p, R: Record + 'p> Accessors<R> for Fields<'p> {
         G: for<'a> Fn(&'a R) -> Field<&'a str> + Send + Sync + 'static,
     {
         let f = self.0;
-        let mut checks: Vec<StrCheck<'p>> = f.checks.iter().map(StrCheck::new).collect();
-        // A check with one answer for every string decides the list (false
-        // under AND, true under OR) or drops out of it.
-        let fixed = |c: &StrCheck<'_>| matches!(c, StrCheck::Fixed(_));
-        if checks
-            .iter()
-            .any(|c| matches!(c, StrCheck::Fixed(a) if *a != f.all))
-        {
-            checks = vec![StrCheck::Fixed(!f.all)];
-        } else if checks.iter().all(fixed) {
-            checks = vec![StrCheck::Fixed(f.all)];
-        } else {
-            checks.retain(|c| !fixed(c));
-        }
+        let checks = fold_fixed(
+            f.checks.iter().map(StrCheck::new).collect(),
+            f.all,
+            |c| match c {
+                StrCheck::Fixed(answer) => Some(*answer),
+                _ => None,
+            },
+            StrCheck::Fixed,
+        );
         // One closure per test for a single check, so that it is inlined.
         match *checks {
             [StrCheck::Eq(lit, neg)] => read!(f, get, s => lit.eq(s) != neg),
@@ -322,8 +342,17 @@ impl<'p, R: Record + 'p> Accessors<R> for Fields<'p> {
         G: for<'a> Fn(&'a R) -> Field<&'a Number> + Send + Sync + 'static,
     {
         let f = self.0;
-        let checks: Box<[NumCheck<'p>]> = f.checks.iter().map(NumCheck::new).collect();
+        let checks = fold_fixed(
+            f.checks.iter().map(NumCheck::new).collect(),
+            f.all,
+            |c| match c {
+                NumCheck::Fixed(answer) => Some(*answer),
+                _ => None,
+            },
+            NumCheck::Fixed,
+        );
         match *checks {
+            [NumCheck::Fixed(answer)] => read!(f, get, _ => answer),
             [NumCheck::Int { lo, hi, test, neg }] => {
                 read!(f, get, n => in_bounds(num_key_of(n), lo, hi, test) != neg)
             }

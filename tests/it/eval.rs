@@ -845,6 +845,34 @@ fn numbers_ints_floats_and_u64() {
             (json!({"n": 0}), false),
         ],
     );
+    // `exists` and `is null` on a present number answer alike for every
+    // number: they decide their list or drop out of it.
+    check(
+        "n exists and n is not null and n > 1",
+        &[
+            (json!({"n": 2}), true),
+            (json!({"n": 1}), false),
+            (json!({"n": null}), false),
+            (json!({}), false),
+        ],
+    );
+    check(
+        "(n is null or n > 1) and (n exists or n < 0) and (n is not null or n = 5)",
+        &[
+            (json!({"n": 2}), true),
+            (json!({"n": 1}), false),
+            (json!({"n": null}), false),
+            (json!({}), false),
+        ],
+    );
+    check(
+        "not n is null and not n exists",
+        &[
+            (json!({"n": 2}), false),
+            (json!({"n": null}), false),
+            (json!({}), false),
+        ],
+    );
     check(
         "not n <= -9223372036854775808 and n != 3",
         &[
