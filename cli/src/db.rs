@@ -4,8 +4,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 
 use siftql::eval::Bindings;
-use siftql::sql::load::Cell;
-use siftql::sql::{build, compile_with, sqlite, to_inline, Dialect, Schema};
+use siftql::sql::driver::{self, BatchLoader, Driver};
+use siftql::sql::{build, compile_with, to_inline, Dialect, Schema};
 use siftql::{Error, ErrorCode, Filter, Limits};
 
 use crate::Failure;
@@ -128,134 +128,63 @@ pub fn sql(args: SqlArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A database named by `--db`.
-pub enum Db {
-    Sqlite(rusqlite_conn::Connection),
-    Postgres(postgres_client::Client),
-    MySql(siftql::sql::mysql::Conn),
-}
-
-mod rusqlite_conn {
-    pub use siftql::sql::sqlite::Connection;
-}
-
-mod postgres_client {
-    pub use siftql::sql::postgres::Client;
-}
-
 fn db_failure(e: Error) -> Failure {
     Failure::Other(e.message().to_owned())
 }
 
-impl Db {
-    pub fn open(url: &str) -> Result<Db, Failure> {
-        if let Some(path) = url.strip_prefix("sqlite:") {
-            let path = path.trim_start_matches("//");
-            return Ok(Db::Sqlite(sqlite::open(path).map_err(db_failure)?));
+/// Opens the database named by `--db`: a URL of an unknown form is bad
+/// input (exit 2), a failure to connect any other failure (exit 1).
+pub fn open(url: &str) -> Result<Box<dyn Driver>, Failure> {
+    driver::connect(url).map_err(|e| match e.code() {
+        ErrorCode::Unsupported => {
+            Failure::BadInput(format!("--db {url}: expected {}", driver::URL_FORMS))
         }
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Db::Postgres(
-                siftql::sql::postgres::connect(url).map_err(db_failure)?,
-            ));
-        }
-        if url.starts_with("mysql://") || url.starts_with("mariadb://") {
-            let url = url.replacen("mariadb://", "mysql://", 1);
-            return Ok(Db::MySql(
-                siftql::sql::mysql::connect(&url).map_err(db_failure)?,
-            ));
-        }
-        Err(Failure::BadInput(format!(
-            "--db {url}: expected sqlite:PATH, postgres://… or mysql://…"
-        )))
-    }
-
-    pub fn dialect(&self) -> Dialect {
-        match self {
-            Db::Sqlite(_) => Dialect::Sqlite,
-            Db::Postgres(_) => Dialect::Postgres,
-            Db::MySql(_) => Dialect::MySql,
-        }
-    }
+        _ => db_failure(e),
+    })
 }
 
 pub fn load(args: LoadArgs) -> Result<(), Failure> {
-    let mut db = Db::open(&args.db)?;
+    let mut db = open(&args.db)?;
     let files = if args.files.is_empty() {
         vec!["-".to_owned()]
     } else {
         args.files
     };
     let schema = clusters(args.table);
-    let count = load_files(&mut db, &schema, &files)?;
+    let count = load_files(db.as_mut(), &schema, &files)?;
     eprintln!("loaded {count} record(s) into {}", schema.table);
     Ok(())
 }
 
 /// Loads JSON Lines files (`-` is standard input) into the cluster table,
 /// in one transaction; returns how many records were loaded.
-pub fn load_files(db: &mut Db, schema: &Schema, files: &[String]) -> Result<u64, Failure> {
-    let mut count = 0u64;
-    let mut each = |load: &mut dyn FnMut(&str) -> Result<(), Error>| -> Result<(), Failure> {
-        for name in files {
-            let reader: Box<dyn BufRead> = if name == "-" {
-                Box::new(BufReader::new(io::stdin().lock()))
-            } else {
-                Box::new(BufReader::new(
-                    File::open(name).map_err(|e| Failure::Other(format!("{name}: {e}")))?,
-                ))
-            };
-            for (i, line) in reader.lines().enumerate() {
-                let line =
-                    line.map_err(|e| Failure::BadInput(format!("{name}: line {}: {e}", i + 1)))?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                load(line.trim_end_matches('\r')).map_err(|e| match e.code() {
+pub fn load_files(db: &mut dyn Driver, schema: &Schema, files: &[String]) -> Result<u64, Failure> {
+    let mut loader = BatchLoader::begin(db, schema).map_err(db_failure)?;
+    for name in files {
+        let reader: Box<dyn BufRead> = if name == "-" {
+            Box::new(BufReader::new(io::stdin().lock()))
+        } else {
+            Box::new(BufReader::new(
+                File::open(name).map_err(|e| Failure::Other(format!("{name}: {e}")))?,
+            ))
+        };
+        for (i, line) in reader.lines().enumerate() {
+            let line =
+                line.map_err(|e| Failure::BadInput(format!("{name}: line {}: {e}", i + 1)))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            loader
+                .push(line.trim_end_matches('\r'))
+                .map_err(|e| match e.code() {
                     ErrorCode::InvalidRecord => {
                         Failure::BadInput(format!("{name}: line {}: {}", i + 1, e.message()))
                     }
                     _ => db_failure(e),
                 })?;
-                count += 1;
-            }
-        }
-        Ok(())
-    };
-    match db {
-        Db::Sqlite(conn) => {
-            conn.execute_batch("BEGIN")
-                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
-            let mut loader = sqlite::Loader::new(conn, schema).map_err(db_failure)?;
-            each(&mut |t| loader.load(t))?;
-            drop(loader);
-            conn.execute_batch("COMMIT")
-                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
-        }
-        Db::Postgres(client) => {
-            let mut tx = client
-                .transaction()
-                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
-            let mut loader =
-                siftql::sql::postgres::Loader::new(&mut tx, schema).map_err(db_failure)?;
-            each(&mut |t| loader.load(t))?;
-            drop(loader);
-            tx.commit()
-                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
-        }
-        Db::MySql(conn) => {
-            siftql::sql::mysql::create_table(conn, schema).map_err(db_failure)?;
-            let mut tx = conn
-                .start_transaction(Default::default())
-                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
-            let mut loader =
-                siftql::sql::mysql::Loader::new(&mut tx, schema).map_err(db_failure)?;
-            each(&mut |t| loader.load(t))?;
-            drop(loader);
-            tx.commit()
-                .map_err(|e| db_failure(siftql::sql::db_error(e)))?;
         }
     }
-    Ok(count)
+    loader.finish().map_err(db_failure)
 }
 
 /// The default cluster schema, in table `table`.
@@ -267,7 +196,7 @@ pub fn clusters(table: String) -> Schema {
 }
 
 pub fn query(args: QueryArgs) -> Result<(), Failure> {
-    let mut db = Db::open(&args.db)?;
+    let mut db = open(&args.db)?;
     let schema = clusters(args.table);
     let f = filter(&args.expr)?;
     let compiled = compile_with(&f, &schema, db.dialect(), &bindings(&args.binds)?)
@@ -276,34 +205,8 @@ pub fn query(args: QueryArgs) -> Result<(), Failure> {
     let mut write = |doc: &str| {
         writeln!(out, "{doc}").map_err(|e| Error::new(ErrorCode::Database, e.to_string()))
     };
-    let result = match &mut db {
-        Db::Sqlite(conn) => sqlite::create_table(conn, &schema)
-            .and_then(|()| sqlite::query(conn, &compiled, &mut write)),
-        Db::Postgres(client) => siftql::sql::postgres::create_table(client, &schema)
-            .and_then(|()| siftql::sql::postgres::query(client, &compiled, &mut write)),
-        Db::MySql(conn) => siftql::sql::mysql::create_table(conn, &schema)
-            .and_then(|()| siftql::sql::mysql::query(conn, &compiled, &mut write)),
-    };
-    result.map_err(db_failure)?;
+    db.create_table(&schema)
+        .and_then(|()| db.documents(&compiled, &mut write))
+        .map_err(db_failure)?;
     out.flush().map_err(io_failure)
-}
-
-impl Db {
-    /// Runs a `SELECT` built for this database's dialect; rows as cells.
-    pub fn rows(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<Vec<Cell>>, Error> {
-        match self {
-            Db::Sqlite(conn) => sqlite::rows(conn, select),
-            Db::Postgres(client) => siftql::sql::postgres::rows(client, select),
-            Db::MySql(conn) => siftql::sql::mysql::rows(conn, select),
-        }
-    }
-
-    /// Creates the cluster table if it is missing.
-    pub fn create_table(&mut self, schema: &Schema) -> Result<(), Error> {
-        match self {
-            Db::Sqlite(conn) => sqlite::create_table(conn, schema),
-            Db::Postgres(client) => siftql::sql::postgres::create_table(client, schema),
-            Db::MySql(conn) => siftql::sql::mysql::create_table(conn, schema),
-        }
-    }
 }

@@ -1,12 +1,14 @@
-//! `geo_radius` and `geo_bounding_box` on PostgreSQL and MySQL/MariaDB:
-//! plain SQL arithmetic on doubles that repeats the evaluator's, operation
-//! for operation, so that it rounds the same way (both sides call the C
-//! library's `sin`, `cos`, `asin` and `sqrt`).
+//! `geo_radius` and `geo_bounding_box` in plain SQL (PostgreSQL and
+//! MySQL/MariaDB): arithmetic on doubles that repeats the evaluator's,
+//! operation for operation, so that it rounds the same way (both sides call
+//! the C library's `sin`, `cos`, `asin` and `sqrt`).
 //!
-//! A candidate value (`c.v`, see `sql::json`) is a point when it is
+//! A candidate value (`c.v`, see `sql::json_path`) is a point when it is
 //! `{"lat": n, "lon": n}`, `[lon, lat]` or a GeoJSON `Point`; the point's
-//! coordinates become the columns `g.lat` and `g.lon` of a join, and the
-//! test is written over them.
+//! coordinates become the columns `g.lat` and `g.lon` of a join
+//! ([`SqlDialect::geo_points`]), and the test is written over them: the
+//! bounding box here, the radius by each dialect
+//! ([`SqlDialect::geo_radius`]), from the constants and bounds here.
 //!
 //! The evaluator computes
 //!
@@ -29,16 +31,16 @@
 
 use sea_query::Expr;
 
-use super::{Dialect, Gap};
+use super::dialect::{Fragment, SqlDialect};
 
 /// Mean Earth radius (IUGG), metres — the evaluator's.
-const EARTH_RADIUS: f64 = 6_371_008.8;
+pub(super) const EARTH_RADIUS: f64 = 6_371_008.8;
 
 /// The smallest `geo_radius` radius compiled for PostgreSQL (see above).
 pub(super) const MIN_PG_RADIUS: f64 = 1e-100;
 
 /// What `f64::to_radians` multiplies by.
-const RADS_PER_DEG: f64 = std::f64::consts::PI / 180.0;
+pub(super) const RADS_PER_DEG: f64 = std::f64::consts::PI / 180.0;
 
 /// The evaluator's distance, step by step as the SQL does it (used by the
 /// tests to check both against each other).
@@ -54,7 +56,7 @@ fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 
 /// The largest non-negative `x` with `x * k == 0.0` (for `k > 0`), or with
 /// `x * x == 0.0` when `k` is `None`.
-fn underflow_bound(k: Option<f64>) -> f64 {
+pub(super) fn underflow_bound(k: Option<f64>) -> f64 {
     let zero = |x: f64| x * k.unwrap_or(x) == 0.0;
     let (mut lo, mut hi) = (0u64, 1f64.to_bits());
     // Invariant: zero(lo) and !zero(hi); bits order like the values.
@@ -69,204 +71,55 @@ fn underflow_bound(k: Option<f64>) -> f64 {
     f64::from_bits(lo)
 }
 
-/// SQL pieces and the values for their `?`s, in order.
-#[derive(Default)]
-pub(super) struct Sql {
-    pub text: String,
-    pub params: Vec<Expr>,
+/// The inputs of a (checked) `geo_radius` value that the SQL needs: the
+/// centre's latitude in radians and its cosine, its longitude in degrees,
+/// and the radius in metres.
+pub(super) struct Radius {
+    pub p1: f64,
+    pub cp1: f64,
+    pub lon1: f64,
+    pub r: f64,
 }
 
-impl Sql {
-    fn push(&mut self, s: &str) -> &mut Self {
-        self.text.push_str(s);
-        self
-    }
-
-    /// A bound double.
-    fn num(&mut self, d: Dialect, x: f64) -> &mut Self {
-        self.text.push_str(match d {
-            Dialect::Postgres => "CAST(? AS double precision)",
-            _ => "?",
-        });
-        self.params.push(Expr::val(x));
-        self
+impl Radius {
+    pub(super) fn of(v: &serde_json::Value) -> Radius {
+        let (lat1, lon1) = (coord(v, "center", "lat"), coord(v, "center", "lon"));
+        let p1 = lat1 * RADS_PER_DEG;
+        Radius {
+            p1,
+            cp1: p1.cos(),
+            lon1,
+            r: v["radius"].as_f64().unwrap_or(f64::NAN),
+        }
     }
 }
-
-/// How each point encoding is read on `d`: a `FROM` suffix that defines
-/// `g.lat` and `g.lon` (`NULL` when `c.v` is not a point), and a condition
-/// that must hold too. PostgreSQL reads all three in one lateral join; MySQL
-/// (no `LATERAL` in MariaDB) needs one `JSON_TABLE` per encoding.
-pub(super) fn points(d: Dialect) -> Vec<(&'static str, &'static str)> {
-    match d {
-        Dialect::Postgres => vec![(PG_POINT, "TRUE")],
-        _ => vec![
-            (
-                " CROSS JOIN JSON_TABLE(c.v, '$' COLUMNS (lat DOUBLE PATH '$.lat', lon DOUBLE PATH '$.lon')) AS g",
-                MY_OBJECT,
-            ),
-            (
-                " CROSS JOIN JSON_TABLE(c.v, '$.coordinates' COLUMNS (lon DOUBLE PATH '$[0]', lat DOUBLE PATH '$[1]')) AS g",
-                MY_GEOJSON,
-            ),
-            (
-                " CROSS JOIN JSON_TABLE(c.v, '$' COLUMNS (lon DOUBLE PATH '$[0]', lat DOUBLE PATH '$[1]')) AS g",
-                MY_PAIR,
-            ),
-        ],
-    }
-}
-
-/// PostgreSQL: `{"lat", "lon"}` first (both numbers, or no point at all),
-/// then a GeoJSON `Point`, then `[lon, lat]`. Every test is total, so the
-/// casts run only on numbers whatever order the planner picks. `OFFSET 0`
-/// keeps each lateral subquery from being pulled up, which would copy its
-/// expressions into every use (exponentially many, through the steps).
-const PG_POINT: &str = " CROSS JOIN LATERAL (SELECT \
-    CASE WHEN jsonb_typeof(c.v) = 'object' AND c.v -> 'lat' IS NOT NULL AND c.v -> 'lon' IS NOT NULL \
-    THEN CASE WHEN jsonb_typeof(c.v -> 'lat') = 'number' AND jsonb_typeof(c.v -> 'lon') = 'number' \
-    THEN CAST(c.v -> 'lat' AS double precision) END \
-    WHEN jsonb_typeof(c.v) = 'object' AND c.v -> 'type' = '\"Point\"' AND jsonb_typeof(c.v -> 'coordinates') = 'array' \
-    AND jsonb_typeof(c.v -> 'coordinates' -> 0) = 'number' AND jsonb_typeof(c.v -> 'coordinates' -> 1) = 'number' \
-    AND c.v -> 'coordinates' -> 2 IS NULL THEN CAST(c.v -> 'coordinates' -> 1 AS double precision) \
-    WHEN jsonb_typeof(c.v) = 'array' AND jsonb_typeof(c.v -> 0) = 'number' AND jsonb_typeof(c.v -> 1) = 'number' \
-    AND c.v -> 2 IS NULL THEN CAST(c.v -> 1 AS double precision) END AS lat, \
-    CASE WHEN jsonb_typeof(c.v) = 'object' AND c.v -> 'lat' IS NOT NULL AND c.v -> 'lon' IS NOT NULL \
-    THEN CASE WHEN jsonb_typeof(c.v -> 'lat') = 'number' AND jsonb_typeof(c.v -> 'lon') = 'number' \
-    THEN CAST(c.v -> 'lon' AS double precision) END \
-    WHEN jsonb_typeof(c.v) = 'object' AND c.v -> 'type' = '\"Point\"' AND jsonb_typeof(c.v -> 'coordinates') = 'array' \
-    AND jsonb_typeof(c.v -> 'coordinates' -> 0) = 'number' AND jsonb_typeof(c.v -> 'coordinates' -> 1) = 'number' \
-    AND c.v -> 'coordinates' -> 2 IS NULL THEN CAST(c.v -> 'coordinates' -> 0 AS double precision) \
-    WHEN jsonb_typeof(c.v) = 'array' AND jsonb_typeof(c.v -> 0) = 'number' AND jsonb_typeof(c.v -> 1) = 'number' \
-    AND c.v -> 2 IS NULL THEN CAST(c.v -> 0 AS double precision) END AS lon OFFSET 0) AS g";
-
-/// MySQL: `{"lat": n, "lon": n}`.
-const MY_OBJECT: &str = "JSON_TYPE(c.v) = 'OBJECT' \
-    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.lat')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') \
-    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.lon')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')";
-
-/// MySQL: a GeoJSON `Point` without both `lat` and `lon` keys.
-const MY_GEOJSON: &str = "JSON_TYPE(c.v) = 'OBJECT' \
-    AND NOT JSON_CONTAINS_PATH(c.v, 'all', '$.lat', '$.lon') \
-    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.type')) = 'STRING' \
-    AND CAST(JSON_UNQUOTE(JSON_EXTRACT(c.v, '$.type')) AS BINARY) = CAST('Point' AS BINARY) \
-    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.coordinates')) = 'ARRAY' \
-    AND JSON_LENGTH(JSON_EXTRACT(c.v, '$.coordinates')) = 2 \
-    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.coordinates[0]')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') \
-    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.coordinates[1]')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')";
-
-/// MySQL: `[lon, lat]`.
-const MY_PAIR: &str = "JSON_TYPE(c.v) = 'ARRAY' AND JSON_LENGTH(c.v) = 2 \
-    AND JSON_TYPE(JSON_EXTRACT(c.v, '$[0]')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') \
-    AND JSON_TYPE(JSON_EXTRACT(c.v, '$[1]')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')";
 
 fn coord(v: &serde_json::Value, point: &str, key: &str) -> f64 {
     v[point][key].as_f64().unwrap_or(f64::NAN)
 }
 
-/// The test on `g.lat`, `g.lon` for a (checked) `geo_radius` or
-/// `geo_bounding_box` value: a `FROM` suffix (joins it needs) and the
-/// condition.
-pub(super) fn test(d: Dialect, radius: bool, v: &serde_json::Value) -> Result<(Sql, Sql), Gap> {
-    let mut from = Sql::default();
-    let mut s = Sql::default();
-    if !radius {
-        let (top, left) = (coord(v, "top_left", "lat"), coord(v, "top_left", "lon"));
-        let (bottom, right) = (
-            coord(v, "bottom_right", "lat"),
-            coord(v, "bottom_right", "lon"),
-        );
-        s.push("g.lat >= ").num(d, bottom);
-        s.push(" AND g.lat <= ").num(d, top);
-        if left <= right {
-            s.push(" AND g.lon >= ").num(d, left);
-            s.push(" AND g.lon <= ").num(d, right);
-        } else {
-            // Across the antimeridian.
-            s.push(" AND (g.lon >= ").num(d, left);
-            s.push(" OR g.lon <= ").num(d, right).push(")");
-        }
-        return Ok((from, s));
+/// The test on `g.lat`, `g.lon` for a (checked) `geo_bounding_box` value.
+pub(super) fn bounding_box(d: &dyn SqlDialect, v: &serde_json::Value) -> Fragment {
+    let num = d.double();
+    let (top, left) = (coord(v, "top_left", "lat"), coord(v, "top_left", "lon"));
+    let (bottom, right) = (
+        coord(v, "bottom_right", "lat"),
+        coord(v, "bottom_right", "lon"),
+    );
+    let mut s = Fragment::default();
+    s.push("g.lat >= ").param(num, Expr::val(bottom));
+    s.push(" AND g.lat <= ").param(num, Expr::val(top));
+    if left <= right {
+        s.push(" AND g.lon >= ").param(num, Expr::val(left));
+        s.push(" AND g.lon <= ").param(num, Expr::val(right));
+    } else {
+        // Across the antimeridian.
+        s.push(" AND (g.lon >= ").param(num, Expr::val(left));
+        s.push(" OR g.lon <= ")
+            .param(num, Expr::val(right))
+            .push(")");
     }
-    let (lat1, lon1) = (coord(v, "center", "lat"), coord(v, "center", "lon"));
-    let r = v["radius"].as_f64().unwrap_or(f64::NAN);
-    let p1 = lat1 * RADS_PER_DEG;
-    let cp1 = p1.cos();
-    let two_r = 2.0 * EARTH_RADIUS;
-    if d == Dialect::Postgres {
-        if r < MIN_PG_RADIUS {
-            return Err(Gap::TinyRadius);
-        }
-        let t_rad = underflow_bound(Some(RADS_PER_DEG));
-        let t_half = underflow_bound(Some(0.5));
-        let t_sq = underflow_bound(None);
-        // p2 and dl (guarded products), then the sines, then a.
-        from.push(" CROSS JOIN LATERAL (SELECT CASE WHEN abs(g.lat) <= ")
-            .num(d, t_rad)
-            .push(" THEN 0 ELSE g.lat * ")
-            .num(d, RADS_PER_DEG)
-            .push(" END AS p2, CASE WHEN abs(g.lon - ")
-            .num(d, lon1)
-            .push(") <= ")
-            .num(d, t_rad)
-            .push(" THEN 0 ELSE (g.lon - ")
-            .num(d, lon1)
-            .push(") * ")
-            .num(d, RADS_PER_DEG)
-            .push(" END AS dl OFFSET 0) AS h")
-            .push(" CROSS JOIN LATERAL (SELECT sin(CASE WHEN abs(h.p2 - ")
-            .num(d, p1)
-            .push(") <= ")
-            .num(d, t_half)
-            .push(" THEN 0 ELSE (h.p2 - ")
-            .num(d, p1)
-            .push(") / 2 END) AS s1, sin(CASE WHEN abs(h.dl) <= ")
-            .num(d, t_half)
-            .push(" THEN 0 ELSE h.dl / 2 END) AS s2 OFFSET 0) AS k")
-            .push(" CROSS JOIN LATERAL (SELECT CASE WHEN abs(k.s1) <= ")
-            .num(d, t_sq)
-            .push(" THEN 0 ELSE k.s1 * k.s1 END + CASE WHEN abs(k.s2) <= ")
-            .num(d, t_sq)
-            .push(" THEN 0 WHEN k.s2 * k.s2 < ")
-            .num(d, 2f64.powi(-900))
-            .push(" THEN 0 ELSE ")
-            .num(d, cp1)
-            .push(" * cos(h.p2) * (k.s2 * k.s2) END AS a OFFSET 0) AS q");
-        s.num(d, two_r)
-            .push(" * asin(CASE WHEN q.a < 0 THEN 1 ELSE LEAST(sqrt(q.a), 1) END) <= ")
-            .num(d, r);
-        return Ok((from, s));
-    }
-    // MySQL: IEEE throughout; SQRT of a negative is NULL, which COALESCE
-    // turns into the evaluator's 1.
-    let sin_half_dp = |s: &mut Sql| {
-        s.push("SIN((g.lat * ")
-            .num(d, RADS_PER_DEG)
-            .push(" - ")
-            .num(d, p1)
-            .push(") / 2)");
-    };
-    let sin_half_dl = |s: &mut Sql| {
-        s.push("SIN((g.lon - ")
-            .num(d, lon1)
-            .push(") * ")
-            .num(d, RADS_PER_DEG)
-            .push(" / 2)");
-    };
-    s.num(d, two_r).push(" * ASIN(COALESCE(LEAST(SQRT(");
-    sin_half_dp(&mut s);
-    s.push(" * ");
-    sin_half_dp(&mut s);
-    s.push(" + ")
-        .num(d, cp1)
-        .push(" * COS(g.lat * ")
-        .num(d, RADS_PER_DEG)
-        .push(") * (");
-    sin_half_dl(&mut s);
-    s.push(" * ");
-    sin_half_dl(&mut s);
-    s.push(")), 1), 1)) <= ").num(d, r);
-    Ok((from, s))
+    s
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Column, ColumnType, Schema};
+use super::{Column, ColumnType, Dialect, Schema};
 use crate::error::{Error, ErrorCode};
 use crate::eval::instant;
 
@@ -116,51 +116,39 @@ pub(crate) fn row_columns(schema: &Schema) -> Vec<&str> {
         .collect()
 }
 
-/// How a driver spells its DDL and its upsert.
-pub(crate) struct Spelling {
-    /// Quotes an identifier.
-    pub quote: fn(&str) -> String,
-    /// The SQL type of a column (`key` for the primary key).
-    pub column_type: fn(ColumnType, bool) -> &'static str,
-    /// The SQL type of the document column.
-    pub document_type: &'static str,
-    /// A column definition that keeps load order, if the driver needs one.
-    pub sequence: Option<&'static str>,
-    /// Written after the column list of `CREATE TABLE`.
-    pub table_suffix: &'static str,
-    /// The placeholder for value `i` (1-based), cast to JSON when the
-    /// column is the document (`Some(true)`) or a `json` column (`Some(false)`).
-    pub placeholder: fn(usize, Option<bool>) -> String,
-    /// The upsert clause for the key column and the quoted column names.
-    pub upsert: fn(&str, &[String]) -> String,
-}
-
 /// `CREATE TABLE IF NOT EXISTS …` for `schema`.
-pub(crate) fn create_table_sql(schema: &Schema, sp: &Spelling) -> String {
-    let mut cols: Vec<String> = sp.sequence.iter().map(|s| (*s).to_owned()).collect();
+pub(crate) fn create_table_sql(schema: &Schema, d: Dialect) -> String {
+    let mut cols: Vec<String> = d
+        .sequence_column()
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     if let Some(doc) = &schema.document {
-        cols.push(format!("{} {} NOT NULL", (sp.quote)(doc), sp.document_type));
+        cols.push(format!("{} {} NOT NULL", d.quote(doc), d.document_type()));
     }
     for c in &schema.columns {
         let key = key_column(schema).is_some_and(|k| k.column == c.column);
         let pk = if key { " PRIMARY KEY" } else { "" };
         cols.push(format!(
             "{} {}{pk}",
-            (sp.quote)(&c.column),
-            (sp.column_type)(c.ty, key)
+            d.quote(&c.column),
+            d.column_type(c.ty, key)
         ));
     }
     format!(
         "CREATE TABLE IF NOT EXISTS {} ({}){}",
-        (sp.quote)(&schema.table),
+        d.quote(&schema.table),
         cols.join(", "),
-        sp.table_suffix
+        d.table_suffix()
     )
 }
 
 /// `INSERT …` of one [`row`], replacing the row with the same key.
-pub(crate) fn insert_sql(schema: &Schema, sp: &Spelling) -> String {
-    let names: Vec<String> = row_columns(schema).into_iter().map(sp.quote).collect();
+pub(crate) fn insert_sql(schema: &Schema, d: Dialect) -> String {
+    let names: Vec<String> = row_columns(schema)
+        .into_iter()
+        .map(|n| d.quote(n))
+        .collect();
     let json: Vec<Option<bool>> = schema
         .document
         .iter()
@@ -175,14 +163,13 @@ pub(crate) fn insert_sql(schema: &Schema, sp: &Spelling) -> String {
     let marks: Vec<String> = json
         .iter()
         .enumerate()
-        .map(|(i, j)| (sp.placeholder)(i + 1, *j))
+        .map(|(i, j)| d.insert_placeholder(i + 1, *j))
         .collect();
-    let update = key_column(schema).map_or(String::new(), |k| {
-        (sp.upsert)(&(sp.quote)(&k.column), &names)
-    });
+    let update =
+        key_column(schema).map_or(String::new(), |k| d.upsert(&d.quote(&k.column), &names));
     format!(
         "INSERT INTO {} ({}) VALUES ({}){update}",
-        (sp.quote)(&schema.table),
+        d.quote(&schema.table),
         names.join(", "),
         marks.join(", ")
     )

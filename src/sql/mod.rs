@@ -23,6 +23,7 @@
 //! # Ok::<(), siftql::Error>(())
 //! ```
 
+pub mod driver;
 pub mod load;
 #[cfg(feature = "mysql")]
 pub mod mysql;
@@ -38,67 +39,21 @@ pub fn db_error(e: impl std::fmt::Display) -> Error {
     Error::new(ErrorCode::Database, format!("database error: {e}"))
 }
 
+pub use dialect::{Dialect, SqlDialect};
 pub use page::{sortable, Sort, SortKey};
 pub use schema::{Column, ColumnType, Schema};
-
-use std::fmt;
-use std::str::FromStr;
 
 use sea_query::{Alias, Condition, Expr, Query, SelectStatement, Value as SqlValue, Values};
 use serde_json::Value;
 
-use crate::ast::{Condition as Cond, Filter, Fold, Group, GroupParts, Operand, Operator, Scope};
+use crate::ast::{
+    Condition as FilterCondition, Filter, Fold, Group, GroupParts, Operand, Operator, Scope,
+};
 use crate::check::check_operand;
 use crate::error::{Error, ErrorCode};
 use crate::eval::Bindings;
 use crate::Limits;
 use schema::Place;
-
-/// An SQL dialect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// PostgreSQL (15+).
-    Postgres,
-    /// MySQL 8 / MariaDB 10.6+.
-    MySql,
-    /// SQLite 3.38+ with siftql's functions registered.
-    Sqlite,
-}
-
-impl Dialect {
-    /// Every dialect.
-    pub const ALL: [Dialect; 3] = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite];
-
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Postgres => "postgres",
-            Dialect::MySql => "mysql",
-            Dialect::Sqlite => "sqlite",
-        }
-    }
-}
-
-impl fmt::Display for Dialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Dialect {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Dialect, Error> {
-        match s.to_ascii_lowercase().as_str() {
-            "postgres" | "postgresql" | "pg" => Ok(Dialect::Postgres),
-            "mysql" | "mariadb" => Ok(Dialect::MySql),
-            "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
-            _ => Err(
-                Error::new(ErrorCode::Unsupported, format!("unknown dialect `{s}`"))
-                    .with_help("dialects: postgres, mysql, sqlite"),
-            ),
-        }
-    }
-}
 
 /// Something a dialect cannot express (see [`capability`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,14 +86,7 @@ pub enum Gap {
 /// array/object literals, integers beyond 64 bits, number path segments on
 /// PostgreSQL and MySQL.)
 pub fn capability(dialect: Dialect, op: Operator) -> Result<(), Gap> {
-    use Operator::*;
-    match (op, dialect) {
-        // Only SQLite runs the evaluator's own code (see the README).
-        (Phrase | Words | GeoPolygon, Dialect::Postgres | Dialect::MySql) => Err(Gap::Operator(op)),
-        // Rust regex syntax is not PostgreSQL's or MySQL's.
-        (Regex, Dialect::Postgres | Dialect::MySql) => Err(Gap::Operator(op)),
-        _ => Ok(()),
-    }
+    dialect.capability(op)
 }
 
 fn gap_error(dialect: Dialect, gap: Gap) -> Error {
@@ -203,21 +151,13 @@ impl Compiled {
 
 /// SQL with placeholders for `dialect`, and the values to bind.
 pub fn build(statement: &SelectStatement, dialect: Dialect) -> (String, Values) {
-    match dialect {
-        Dialect::Postgres => statement.build(sea_query::PostgresQueryBuilder),
-        Dialect::MySql => statement.build(sea_query::MysqlQueryBuilder),
-        Dialect::Sqlite => statement.build(sea_query::SqliteQueryBuilder),
-    }
+    dialect.build(statement)
 }
 
 /// SQL with the values inlined (escaped by sea-query): for reading, not for
 /// running user input.
 pub fn to_inline(statement: &SelectStatement, dialect: Dialect) -> String {
-    match dialect {
-        Dialect::Postgres => statement.to_string(sea_query::PostgresQueryBuilder),
-        Dialect::MySql => statement.to_string(sea_query::MysqlQueryBuilder),
-        Dialect::Sqlite => statement.to_string(sea_query::SqliteQueryBuilder),
-    }
+    dialect.inline(statement)
 }
 
 impl Compiled {
@@ -288,7 +228,7 @@ impl Fold for Compiler<'_> {
     type Output = Condition;
     type Error = Error;
 
-    fn condition(&mut self, c: &Cond, scope: Scope) -> Result<Condition, Error> {
+    fn condition(&mut self, c: &FilterCondition, scope: Scope) -> Result<Condition, Error> {
         let value = match &c.value {
             Operand::Literal(v) => v.clone(),
             Operand::Dynamic(name) => {
@@ -312,8 +252,8 @@ impl Fold for Compiler<'_> {
             .map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))?;
         let ci = !scope.case_sensitive;
         let cond = match place {
-            Place::Column(col) => typed::condition(self.dialect, self.schema, col, c, &value, ci),
-            Place::Json { column, path } => json::At::new(self.dialect, column, &path)
+            Place::Column(col) => column::condition(self.dialect, self.schema, col, c, &value, ci),
+            Place::Json { column, path } => json_path::At::new(self.dialect, column, &path)
                 .and_then(|at| at.condition(c.operator, &value, ci)),
         };
         cond.map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))
@@ -354,31 +294,7 @@ impl Fold for Compiler<'_> {
     }
 }
 
-/// A custom SQL fragment: `?` marks each expression, in order (rewritten to
-/// `$n` for PostgreSQL).
-fn frag(
-    dialect: Dialect,
-    template: impl Into<std::borrow::Cow<'static, str>>,
-    exprs: Vec<Expr>,
-) -> Expr {
-    let template = template.into();
-    if dialect != Dialect::Postgres {
-        return Expr::cust_with_exprs(template, exprs);
-    }
-    let mut out = String::with_capacity(template.len() + 8);
-    let mut n = 0;
-    for ch in template.chars() {
-        if ch == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(ch);
-        }
-    }
-    Expr::cust_with_exprs(out, exprs)
-}
-
-fn sql_value(v: &Value) -> Option<SqlValue> {
+pub(crate) fn sql_value(v: &Value) -> Option<SqlValue> {
     Some(match v {
         Value::Bool(b) => SqlValue::Bool(Some(*b)),
         // An integer beyond i64 would compare as a rounded float.
@@ -393,12 +309,12 @@ fn sql_value(v: &Value) -> Option<SqlValue> {
     })
 }
 
-fn text(s: impl Into<String>) -> Expr {
+pub(crate) fn text(s: impl Into<String>) -> Expr {
     Expr::val(SqlValue::String(Some(s.into())))
 }
 
 /// LIKE pattern for `prefix%`, `%suffix`, `%infix%` with `\` as the escape.
-fn like_pattern(s: &str, start: bool, end: bool) -> String {
+pub(crate) fn like_pattern(s: &str, start: bool, end: bool) -> String {
     let mut p = String::with_capacity(s.len() + 2);
     if !start {
         p.push('%');
@@ -415,18 +331,7 @@ fn like_pattern(s: &str, start: bool, end: bool) -> String {
     p
 }
 
+mod column;
+pub mod dialect;
 mod geo;
-mod json;
-mod typed;
-
-/// The SQLite function siftql registers for an operator that runs the
-/// evaluator's code on one value (`phrase`, `words` and the geo operators).
-fn sqlite_function(op: Operator) -> &'static str {
-    match op {
-        Operator::Phrase => "siftql_phrase",
-        Operator::Words => "siftql_words",
-        Operator::GeoRadius => "siftql_geo_radius",
-        Operator::GeoBoundingBox => "siftql_geo_bounding_box",
-        _ => "siftql_geo_polygon",
-    }
-}
+mod json_path;

@@ -10,8 +10,8 @@ pub use mysql::Conn;
 use mysql::{Opts, Params, Value as MyValue};
 use sea_query::Value as SqlValue;
 
-use super::load::{create_table_sql, insert_sql, row, Cell, Spelling};
-use super::{build, db_error, ColumnType, Compiled, Dialect, Schema};
+use super::load::{create_table_sql, insert_sql, row, Cell};
+use super::{build, db_error, Compiled, Dialect, Schema};
 use crate::error::Error;
 
 /// Connects to a `mysql://` URL (no TLS: local and private networks).
@@ -24,34 +24,10 @@ pub fn connect(url: &str) -> Result<Conn, Error> {
     Ok(conn)
 }
 
-fn quote(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
-}
-
-const SPELLING: Spelling = Spelling {
-    quote,
-    column_type: |ty, key| match ty {
-        ColumnType::Text | ColumnType::Timestamp if key => "VARCHAR(255)",
-        ColumnType::Text | ColumnType::Timestamp => "TEXT",
-        ColumnType::Integer => "BIGINT",
-        ColumnType::Float => "DOUBLE",
-        ColumnType::Bool => "BOOLEAN",
-        ColumnType::Json => "LONGTEXT",
-    },
-    document_type: "LONGTEXT",
-    sequence: Some("siftql_seq BIGINT NOT NULL AUTO_INCREMENT UNIQUE"),
-    table_suffix: " CHARACTER SET utf8mb4",
-    placeholder: |_, _| "?".to_owned(),
-    upsert: |_, names| {
-        let set: Vec<String> = names.iter().map(|n| format!("{n} = VALUES({n})")).collect();
-        format!(" ON DUPLICATE KEY UPDATE {}", set.join(", "))
-    },
-};
-
 /// Creates the schema's table if it is missing (outside any transaction:
 /// MySQL commits implicitly around DDL).
 pub fn create_table(conn: &mut impl Queryable, schema: &Schema) -> Result<(), Error> {
-    conn.query_drop(create_table_sql(schema, &SPELLING))
+    conn.query_drop(create_table_sql(schema, Dialect::MySql))
         .map_err(db_error)
 }
 
@@ -76,7 +52,7 @@ impl<'c, C: Queryable> Loader<'c, C> {
     /// Prepares the upsert for `schema`. Call [`create_table`] first, outside
     /// any transaction: MySQL commits implicitly around DDL.
     pub fn new(conn: &'c mut C, schema: &Schema) -> Result<Loader<'c, C>, Error> {
-        let sql = insert_sql(schema, &SPELLING);
+        let sql = insert_sql(schema, Dialect::MySql);
         Ok(Loader {
             conn,
             sql,
@@ -115,7 +91,10 @@ pub fn query(
 ) -> Result<(), Error> {
     let select = compiled
         .select()
-        .order_by(sea_query::Alias::new("siftql_seq"), sea_query::Order::Asc)
+        .order_by(
+            sea_query::Alias::new(Dialect::MySql.load_order()),
+            sea_query::Order::Asc,
+        )
         .to_owned();
     let (sql, values) = build(&select, Dialect::MySql);
     let params: Vec<MyValue> = values.0.iter().map(value).collect();
@@ -162,4 +141,49 @@ pub fn rows(
                 .collect()
         })
         .collect())
+}
+
+impl super::driver::Driver for Conn {
+    fn dialect(&self) -> Dialect {
+        Dialect::MySql
+    }
+
+    fn create_table(&mut self, schema: &Schema) -> Result<(), Error> {
+        create_table(self, schema)
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), Error> {
+        self.query_drop(sql).map_err(db_error)
+    }
+
+    fn begin(&mut self) -> Result<(), Error> {
+        self.query_drop("START TRANSACTION").map_err(db_error)
+    }
+
+    fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error> {
+        let sql = insert_sql(schema, Dialect::MySql);
+        for cells in rows {
+            let params: Vec<MyValue> = cells.into_iter().map(cell).collect();
+            self.exec_drop(&sql, Params::Positional(params))
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    fn rows(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<Vec<Cell>>, Error> {
+        rows(self, select)
+    }
+
+    fn documents(
+        &mut self,
+        compiled: &Compiled,
+        each: &mut dyn FnMut(&str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        query(self, compiled, each)
+    }
+
+    fn close(self: Box<Self>) -> Result<(), Error> {
+        drop(self);
+        Ok(())
+    }
 }

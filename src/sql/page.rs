@@ -26,9 +26,9 @@
 
 use sea_query::{Alias, Condition, Expr, ExprTrait, Order, SelectStatement, Value as SqlValue};
 
+use super::column::instant_expr;
 use super::load::Cell;
-use super::typed::instant_expr;
-use super::{frag, text, Column, ColumnType, Dialect, Schema};
+use super::{text, Column, ColumnType, Dialect, Schema};
 use crate::error::{did_you_mean, Error, ErrorCode};
 
 /// One sort key: a field and a direction.
@@ -189,11 +189,10 @@ impl Sort {
 /// The expression a column of type `ty` orders by: text by code point,
 /// timestamps as instants, the rest by value.
 fn ordered(d: Dialect, ty: ColumnType, x: Expr) -> Expr {
-    match (ty, d) {
-        (ColumnType::Timestamp, _) => instant_expr(d, x),
-        (ColumnType::Text, Dialect::Postgres) => frag(d, "(? COLLATE \"C\")", vec![x]),
-        (ColumnType::Text, Dialect::MySql) => frag(d, "CAST(? AS BINARY)", vec![x]),
-        _ => x,
+    match ty {
+        ColumnType::Timestamp => instant_expr(d, x),
+        ColumnType::Text => d.apply(d.text_order(), x),
+        ColumnType::Integer | ColumnType::Float | ColumnType::Bool | ColumnType::Json => x,
     }
 }
 
@@ -202,11 +201,8 @@ fn literal(d: Dialect, c: &Column, cell: &Cell) -> Result<Option<Expr>, Error> {
     let v = match (c.ty, cell) {
         (_, Cell::Null) => return Ok(None),
         (ColumnType::Text, Cell::Text(s)) => text(s.as_str()),
-        (ColumnType::Timestamp, Cell::Text(s)) => match d {
-            // A parameter's type must be known for `length` and `||`.
-            Dialect::Postgres => frag(d, "CAST(? AS text)", vec![text(s.as_str())]),
-            _ => text(s.as_str()),
-        },
+        // A parameter's type must be known for `length` and `||`.
+        (ColumnType::Timestamp, Cell::Text(s)) => d.apply(d.typed_text(), text(s.as_str())),
         (ColumnType::Integer, Cell::Int(i)) => Expr::val(SqlValue::BigInt(Some(*i))),
         (ColumnType::Float, Cell::Float(f)) => Expr::val(SqlValue::Double(Some(*f))),
         (ColumnType::Float, Cell::Int(i)) => Expr::val(SqlValue::Double(Some(*i as f64))),

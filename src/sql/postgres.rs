@@ -9,8 +9,8 @@ pub use postgres::Client;
 use postgres::{GenericClient, NoTls, Statement};
 use sea_query::{ExprTrait, Value as SqlValue};
 
-use super::load::{create_table_sql, insert_sql, row, Cell, Spelling};
-use super::{build, ColumnType, Compiled, Dialect, Schema};
+use super::load::{create_table_sql, insert_sql, row, Cell};
+use super::{build, Compiled, Dialect, Schema};
 use crate::error::Error;
 
 pub use super::db_error;
@@ -20,40 +20,10 @@ pub fn connect(url: &str) -> Result<Client, Error> {
     Client::connect(url, NoTls).map_err(db_error)
 }
 
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-const SPELLING: Spelling = Spelling {
-    quote,
-    column_type: |ty, _| match ty {
-        ColumnType::Text | ColumnType::Timestamp => "TEXT",
-        ColumnType::Integer => "BIGINT",
-        ColumnType::Float => "DOUBLE PRECISION",
-        ColumnType::Bool => "BOOLEAN",
-        ColumnType::Json => "JSONB",
-    },
-    document_type: "JSON",
-    sequence: Some("siftql_seq BIGINT GENERATED ALWAYS AS IDENTITY"),
-    table_suffix: "",
-    placeholder: |i, json| match json {
-        Some(true) => format!("CAST(CAST(${i} AS text) AS json)"),
-        Some(false) => format!("CAST(CAST(${i} AS text) AS jsonb)"),
-        None => format!("${i}"),
-    },
-    upsert: |key, names| {
-        let set: Vec<String> = names
-            .iter()
-            .map(|n| format!("{n} = EXCLUDED.{n}"))
-            .collect();
-        format!(" ON CONFLICT ({key}) DO UPDATE SET {}", set.join(", "))
-    },
-};
-
 /// Creates the schema's table if it is missing.
 pub fn create_table(client: &mut impl GenericClient, schema: &Schema) -> Result<(), Error> {
     client
-        .batch_execute(&create_table_sql(schema, &SPELLING))
+        .batch_execute(&create_table_sql(schema, Dialect::Postgres))
         .map_err(db_error)
 }
 
@@ -69,7 +39,7 @@ impl<'c, C: GenericClient> Loader<'c, C> {
     /// client or inside a transaction.
     pub fn new(client: &'c mut C, schema: &Schema) -> Result<Loader<'c, C>, Error> {
         create_table(client, schema)?;
-        let sql = insert_sql(schema, &SPELLING);
+        let sql = insert_sql(schema, Dialect::Postgres);
         let stmt = client.prepare(&sql).map_err(db_error)?;
         Ok(Loader {
             client,
@@ -137,7 +107,10 @@ pub fn query(
         .expr(sea_query::Expr::col(sea_query::Alias::new(doc)).cast_as("text"))
         .from(sea_query::Alias::new(&compiled.table))
         .cond_where(compiled.condition())
-        .order_by(sea_query::Alias::new("siftql_seq"), sea_query::Order::Asc)
+        .order_by(
+            sea_query::Alias::new(Dialect::Postgres.load_order()),
+            sea_query::Order::Asc,
+        )
         .to_owned();
     for r in run(client, &select)? {
         let doc: String = r.try_get(0).map_err(db_error)?;
@@ -193,4 +166,50 @@ pub fn rows(
         out.push(cells);
     }
     Ok(out)
+}
+
+impl super::driver::Driver for Client {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn create_table(&mut self, schema: &Schema) -> Result<(), Error> {
+        create_table(self, schema)
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), Error> {
+        self.batch_execute(sql).map_err(db_error)
+    }
+
+    fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error> {
+        let stmt = self
+            .prepare(&insert_sql(schema, Dialect::Postgres))
+            .map_err(db_error)?;
+        for cells in rows {
+            let params: Vec<Box<dyn ToSql + Sync>> = cells
+                .into_iter()
+                .zip(stmt.params())
+                .map(|(c, ty)| cell_param(c, ty))
+                .collect();
+            let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|b| b.as_ref()).collect();
+            self.execute(&stmt, &refs).map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    fn rows(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<Vec<Cell>>, Error> {
+        rows(self, select)
+    }
+
+    fn documents(
+        &mut self,
+        compiled: &Compiled,
+        each: &mut dyn FnMut(&str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        query(self, compiled, each)
+    }
+
+    fn close(self: Box<Self>) -> Result<(), Error> {
+        Client::close(*self).map_err(db_error)
+    }
 }

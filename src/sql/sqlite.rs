@@ -27,8 +27,9 @@ pub use rusqlite::Connection;
 use sea_query::Value as SqlValue;
 use serde_json::Value;
 
-use super::load::{create_table_sql, insert_sql, row, Cell, Spelling};
-use super::{build, ColumnType, Compiled, Dialect, Schema};
+use super::driver::Driver;
+use super::load::{create_table_sql, insert_sql, row, Cell};
+use super::{build, Compiled, Dialect, Schema};
 use crate::ast::{Condition, FieldPath, Filter, Group, Operator};
 use crate::error::Error;
 use crate::eval::{instant, lookup_json, lower, Found, Leaf, Predicate, Record};
@@ -95,7 +96,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         Ok(Some(leaves(&doc, &path, mode).to_string()))
     })?;
     for op in [Operator::Phrase, Operator::Words] {
-        conn.create_scalar_function(super::sqlite_function(op), 2, flags, move |ctx| {
+        conn.create_scalar_function(function_name(op), 2, flags, move |ctx| {
             let test = ctx.get_or_create_aux(1, |v| OneValue::new(op, v.as_str()?.into()))?;
             Ok(ctx
                 .get::<Option<String>>(0)?
@@ -107,7 +108,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         Operator::GeoBoundingBox,
         Operator::GeoPolygon,
     ] {
-        conn.create_scalar_function(super::sqlite_function(op), 2, flags, move |ctx| {
+        conn.create_scalar_function(function_name(op), 2, flags, move |ctx| {
             let test = ctx
                 .get_or_create_aux(1, |v| OneValue::new(op, serde_json::from_str(v.as_str()?)?))?;
             let Some(text) = ctx.get::<Option<String>>(0)? else {
@@ -119,6 +120,15 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// The name of the function that runs the evaluator's `op` (a constant of
+/// the SQLite dialect).
+fn function_name(op: Operator) -> &'static str {
+    use crate::sql::SqlDialect;
+    crate::sql::dialect::SqliteDialect
+        .evaluator_function(op)
+        .expect("a function for every operator registered here")
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -182,35 +192,22 @@ fn leaves(doc: &Value, path: &[Box<str>], mode: i64) -> Value {
     Value::Array(out)
 }
 
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-const SPELLING: Spelling = Spelling {
-    quote,
-    column_type: |ty, _| match ty {
-        ColumnType::Text | ColumnType::Timestamp | ColumnType::Json => "TEXT",
-        ColumnType::Integer | ColumnType::Bool => "INTEGER",
-        ColumnType::Float => "REAL",
-    },
-    document_type: "TEXT",
-    sequence: None,
-    table_suffix: "",
-    placeholder: |_, _| "?".to_owned(),
-    upsert: |key, names| {
-        let set: Vec<String> = names
-            .iter()
-            .map(|n| format!("{n} = excluded.{n}"))
-            .collect();
-        format!(" ON CONFLICT({key}) DO UPDATE SET {}", set.join(", "))
-    },
-};
-
 /// Creates the schema's table if it is missing.
 pub fn create_table(conn: &Connection, schema: &Schema) -> Result<(), Error> {
-    conn.execute(&create_table_sql(schema, &SPELLING), [])
+    conn.execute(&create_table_sql(schema, Dialect::Sqlite), [])
         .map_err(db_error)?;
     Ok(())
+}
+
+fn cell_value(c: Cell) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match c {
+        Cell::Null => V::Null,
+        Cell::Text(s) => V::Text(s),
+        Cell::Int(i) => V::Integer(i),
+        Cell::Float(f) => V::Real(f),
+        Cell::Bool(b) => V::Integer(i64::from(b)),
+    }
 }
 
 /// Inserts or replaces records (by the key column) from JSON text, one
@@ -224,7 +221,7 @@ impl<'c> Loader<'c> {
     /// Prepares the upsert for `schema` (creating its table if missing).
     pub fn new(conn: &'c Connection, schema: &Schema) -> Result<Loader<'c>, Error> {
         create_table(conn, schema)?;
-        let sql = insert_sql(schema, &SPELLING);
+        let sql = insert_sql(schema, Dialect::Sqlite);
         let stmt = conn.prepare(&sql).map_err(db_error)?;
         Ok(Loader {
             stmt,
@@ -234,14 +231,7 @@ impl<'c> Loader<'c> {
 
     /// Loads one record given as JSON text (kept byte for byte).
     pub fn load(&mut self, text: &str) -> Result<(), Error> {
-        use rusqlite::types::Value as V;
-        let values = row(&self.schema, text)?.into_iter().map(|c| match c {
-            Cell::Null => V::Null,
-            Cell::Text(s) => V::Text(s),
-            Cell::Int(i) => V::Integer(i),
-            Cell::Float(f) => V::Real(f),
-            Cell::Bool(b) => V::Integer(i64::from(b)),
-        });
+        let values = row(&self.schema, text)?.into_iter().map(cell_value);
         self.stmt
             .execute(params_from_iter(values))
             .map_err(db_error)?;
@@ -272,7 +262,10 @@ pub fn query(
 ) -> Result<(), Error> {
     let select = compiled
         .select()
-        .order_by(sea_query::Alias::new("rowid"), sea_query::Order::Asc)
+        .order_by(
+            sea_query::Alias::new(Dialect::Sqlite.load_order()),
+            sea_query::Order::Asc,
+        )
         .to_owned();
     let (sql, values) = build(&select, Dialect::Sqlite);
     let mut stmt = conn.prepare(&sql).map_err(db_error)?;
@@ -313,4 +306,67 @@ pub fn rows(
         out.push(cells);
     }
     Ok(out)
+}
+
+impl Driver for Connection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn create_table(&mut self, schema: &Schema) -> Result<(), Error> {
+        create_table(self, schema)
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), Error> {
+        self.execute_batch(sql).map_err(db_error)
+    }
+
+    fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error> {
+        let mut stmt = self
+            .prepare_cached(&insert_sql(schema, Dialect::Sqlite))
+            .map_err(db_error)?;
+        for r in rows {
+            stmt.execute(params_from_iter(r.into_iter().map(cell_value)))
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    fn rows(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<Vec<Cell>>, Error> {
+        rows(self, select)
+    }
+
+    fn documents(
+        &mut self,
+        compiled: &Compiled,
+        each: &mut dyn FnMut(&str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        query(self, compiled, each)
+    }
+
+    fn data_version(&mut self) -> Result<Option<i64>, Error> {
+        self.query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map(Some)
+            .map_err(db_error)
+    }
+
+    // Readers do not wait for a writer, and the other way round; the file
+    // is read through a memory map (no read call a page) of up to 1 GiB.
+    fn tune_for_reads(&mut self) -> Result<(), Error> {
+        self.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db_error)?;
+        self.query_row("PRAGMA mmap_size = 1073741824", [], |_| Ok(()))
+            .map_err(db_error)
+    }
+
+    // Readers then find pages in the database file instead of looking each
+    // up in the log.
+    fn checkpoint(&mut self) -> Result<(), Error> {
+        self.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(db_error)
+    }
+
+    fn close(self: Box<Self>) -> Result<(), Error> {
+        Connection::close(*self).map_err(|(_, e)| db_error(e))
+    }
 }

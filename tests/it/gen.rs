@@ -576,7 +576,9 @@ pub fn sql_condition(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Con
         .filter(|op| siftql::sql::capability(dialect, *op).is_ok())
         .collect();
     vocab_condition_of(ops).prop_map(move |mut c| {
-        if let (Operand::Literal(v), siftql::sql::Dialect::Postgres) = (&mut c.value, dialect) {
+        if let (Operand::Literal(v), true) =
+            (&mut c.value, dialect == siftql::sql::Dialect::Postgres)
+        {
             // PostgreSQL refuses radii under 1e-100 m.
             if v["radius"].as_f64().is_some_and(|r| r < 1e-100) {
                 v["radius"] = json!(1e-100);

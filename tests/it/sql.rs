@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use siftql::eval::Predicate;
+use siftql::sql::driver::Driver;
 use siftql::sql::{compile, sqlite, Dialect, Schema};
 use siftql::{ErrorCode, Filter};
 
@@ -42,7 +43,7 @@ fn rendered_sql_per_dialect() {
     ];
     let mut out = String::new();
     for f in filters {
-        for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+        for d in Dialect::ALL {
             match compile(&f.parse().unwrap(), &typed, d) {
                 Ok(c) => {
                     let (s, v) = c.build();
@@ -566,106 +567,86 @@ fn regression_text_column_date_against_an_instant() {
     }
 }
 
-/// Loads `texts` into `schema`'s table on PostgreSQL and runs `compiled`,
+/// Loads `texts` into `schema`'s table through `db` and runs `compiled`,
 /// all inside a transaction that is rolled back.
-fn pg_run(
-    client: &mut siftql::sql::postgres::Client,
+fn run_rolled_back(
+    db: &mut dyn Driver,
     schema: &Schema,
     compiled: &siftql::sql::Compiled,
     texts: &[String],
 ) -> Result<Vec<String>, siftql::Error> {
-    use siftql::sql::postgres;
-    let mut tx = client.transaction().map_err(siftql::sql::db_error)?;
-    {
-        let mut loader = postgres::Loader::new(&mut tx, schema)?;
-        for t in texts {
-            loader.load(t)?;
-        }
-    }
+    db.begin()?;
     let mut got = Vec::new();
-    postgres::query(&mut tx, compiled, |doc| {
-        got.push(doc.to_owned());
-        Ok(())
-    })?;
-    tx.rollback().map_err(siftql::sql::db_error)?;
-    Ok(got)
+    let result = texts
+        .iter()
+        .map(|t| siftql::sql::load::row(schema, t))
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|rows| db.upsert(schema, rows))
+        .and_then(|()| {
+            db.documents(compiled, &mut |doc| {
+                got.push(doc.to_owned());
+                Ok(())
+            })
+        });
+    db.rollback()?;
+    result.map(|()| got)
 }
 
-/// [`pg_run`] for MySQL/MariaDB.
-fn mysql_run(
-    conn: &mut siftql::sql::mysql::Conn,
-    schema: &Schema,
-    compiled: &siftql::sql::Compiled,
-    texts: &[String],
-) -> Result<Vec<String>, siftql::Error> {
-    use siftql::sql::mysql;
-    let mut tx = conn
-        .start_transaction(Default::default())
-        .map_err(siftql::sql::db_error)?;
-    {
-        let mut loader = mysql::Loader::new(&mut tx, schema)?;
-        for t in texts {
-            loader.load(t)?;
-        }
-    }
-    let mut got = Vec::new();
-    mysql::query(&mut tx, compiled, |doc| {
-        got.push(doc.to_owned());
-        Ok(())
-    })?;
-    tx.rollback().map_err(siftql::sql::db_error)?;
-    Ok(got)
+/// Runs `test` with a table of this run's own, then drops it; nothing
+/// when the database's URL is unset.
+fn with_table(
+    db: Option<Box<dyn Driver>>,
+    schema: Schema,
+    test: impl FnOnce(&mut dyn Driver, &Schema),
+) {
+    let Some(mut db) = db else { return };
+    db.create_table(&schema).unwrap();
+    test(db.as_mut(), &schema);
+    let table = db.dialect().quote(&schema.table);
+    db.execute(&format!("DROP TABLE {table}")).unwrap();
 }
 
-/// Runs `test` with a table of this run's own on PostgreSQL, then drops it.
-fn with_pg_table(schema: Schema, test: impl FnOnce(&mut siftql::sql::postgres::Client, &Schema)) {
-    let Some(mut client) = postgres() else { return };
-    siftql::sql::postgres::create_table(&mut client, &schema).unwrap();
-    test(&mut client, &schema);
-    client
-        .batch_execute(&format!("DROP TABLE \"{}\"", schema.table))
-        .unwrap();
+fn pg() -> Option<Box<dyn Driver>> {
+    postgres().map(|c| Box::new(c) as Box<dyn Driver>)
 }
 
-/// [`with_pg_table`] for MySQL/MariaDB.
-fn with_mysql_table(schema: Schema, test: impl FnOnce(&mut siftql::sql::mysql::Conn, &Schema)) {
-    use siftql::sql::mysql::Queryable;
-    let Some(mut conn) = mysql() else { return };
-    siftql::sql::mysql::create_table(&mut conn, &schema).unwrap();
-    test(&mut conn, &schema);
-    conn.query_drop(format!("DROP TABLE `{}`", schema.table))
-        .unwrap();
+fn my() -> Option<Box<dyn Driver>> {
+    mysql().map(|c| Box::new(c) as Box<dyn Driver>)
 }
 
 #[test]
 fn postgres_agrees_with_the_evaluator() {
-    with_pg_table(own_schema("siftql_t"), |client, schema| {
-        differential(Dialect::Postgres, schema, |c, t| {
-            pg_run(client, schema, c, t)
+    with_table(pg(), own_schema("siftql_t"), |db, schema| {
+        differential(db.dialect(), schema, |c, t| {
+            run_rolled_back(db, schema, c, t)
         });
     });
 }
 
 #[test]
 fn mysql_agrees_with_the_evaluator() {
-    with_mysql_table(own_schema("siftql_t"), |conn, schema| {
-        differential(Dialect::MySql, schema, |c, t| mysql_run(conn, schema, c, t));
+    with_table(my(), own_schema("siftql_t"), |db, schema| {
+        differential(db.dialect(), schema, |c, t| {
+            run_rolled_back(db, schema, c, t)
+        });
     });
 }
 
 #[test]
 fn typed_columns_agree_with_the_evaluator_on_postgres() {
-    with_pg_table(typed_schema("siftql_ty"), |client, schema| {
-        typed_differential(Dialect::Postgres, schema, |c, t| {
-            pg_run(client, schema, c, t)
+    with_table(pg(), typed_schema("siftql_ty"), |db, schema| {
+        typed_differential(db.dialect(), schema, |c, t| {
+            run_rolled_back(db, schema, c, t)
         });
     });
 }
 
 #[test]
 fn typed_columns_agree_with_the_evaluator_on_mysql() {
-    with_mysql_table(typed_schema("siftql_ty"), |conn, schema| {
-        typed_differential(Dialect::MySql, schema, |c, t| mysql_run(conn, schema, c, t));
+    with_table(my(), typed_schema("siftql_ty"), |db, schema| {
+        typed_differential(db.dialect(), schema, |c, t| {
+            run_rolled_back(db, schema, c, t)
+        });
     });
 }
 

@@ -22,18 +22,19 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_query::{Alias, Condition, Expr, Func, Query, SelectStatement};
 use serde_json::{json, Map, Value};
 use siftql::ast::{Condition as Cond, FieldPath, Group, Node, Operator};
 use siftql::sql::load::{row, Cell};
 use siftql::sql::{compile, Dialect, Schema, Sort};
 use siftql::{Filter, Limits};
 
-use crate::db::{load_files, Db};
+use crate::db::{load_files, open};
 use crate::Failure;
 use cursor::{Cursor, Minter};
 use error::ApiError;
 use request::Request;
+use siftql::sql::driver::Driver;
 
 /// The largest request body by default.
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
@@ -71,7 +72,7 @@ struct App {
     url: String,
     dialect: Dialect,
     schema: Schema,
-    idle: Mutex<Vec<Db>>,
+    idle: Mutex<Vec<Box<dyn Driver>>>,
     cache: Mutex<Cache>,
     keys: Vec<Vec<u8>>,
     max_body: usize,
@@ -90,24 +91,27 @@ struct App {
 struct Cache {
     generation: u64,
     entries: HashMap<String, Arc<str>>,
-    watcher: Option<Db>,
+    watcher: Option<Box<dyn Driver>>,
     version: Option<i64>,
 }
 
 impl App {
     /// Runs `f` with a pooled connection (a new one when none is idle); the
     /// connection goes back to the pool unless `f` failed.
-    fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    fn with_db<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Driver) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut db = match pooled {
             Some(db) => db,
             None => {
-                let db = Db::open(&self.url).map_err(|f| database(&failure_text(f)))?;
-                tune(&db).map_err(|f| database(&failure_text(f)))?;
+                let mut db = open(&self.url).map_err(|f| database(&failure_text(f)))?;
+                db.tune_for_reads().map_err(|e| database(e.message()))?;
                 db
             }
         };
-        let out = f(&mut db)?;
+        let out = f(db.as_mut())?;
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(db);
         Ok(out)
     }
@@ -117,12 +121,12 @@ impl App {
     /// `None` when answers are not cached.
     fn cache_generation(&self) -> Result<Option<u64>, ApiError> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(Db::Sqlite(watcher)) = &cache.watcher else {
+        let Some(watcher) = cache.watcher.as_mut() else {
             return Ok(None);
         };
-        let version: i64 = watcher
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(|e| database(&e.to_string()))?;
+        let Some(version) = watcher.data_version().map_err(|e| database(e.message()))? else {
+            return Ok(None);
+        };
         if cache.version != Some(version) {
             cache.entries.clear();
             cache.generation += 1;
@@ -148,16 +152,6 @@ impl App {
     }
 }
 
-/// Per-connection settings for serving: SQLite reads the file through a
-/// memory map (no read call a page) of up to 1 GiB.
-fn tune(db: &Db) -> Result<(), Failure> {
-    if let Db::Sqlite(conn) = db {
-        conn.query_row("PRAGMA mmap_size = 1073741824", [], |_| Ok(()))
-            .map_err(|e| Failure::Other(format!("sqlite: {e}")))?;
-    }
-    Ok(())
-}
-
 fn failure_text(f: Failure) -> String {
     match f {
         Failure::Bad(e, _) => e.message().to_owned(),
@@ -170,26 +164,16 @@ fn database(message: &str) -> ApiError {
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
-    let mut db = Db::open(&args.db)?;
+    let mut db = open(&args.db)?;
     let schema = crate::db::clusters(args.table.clone());
-    if let Db::Sqlite(conn) = &db {
-        // Readers do not wait for a writer, and the other way round.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| Failure::Other(format!("sqlite: {e}")))?;
-    }
-    db.create_table(&schema)
-        .map_err(|e| Failure::Other(e.message().to_owned()))?;
+    let fail = |e: siftql::Error| Failure::Other(e.message().to_owned());
+    db.tune_for_reads().map_err(fail)?;
+    db.create_table(&schema).map_err(fail)?;
     if !args.load.is_empty() {
-        let n = load_files(&mut db, &schema, &args.load)?;
+        let n = load_files(db.as_mut(), &schema, &args.load)?;
         eprintln!("loaded {n} record(s) into {}", schema.table);
-        if let Db::Sqlite(conn) = &db {
-            // Move the load out of the write-ahead log: readers then find
-            // pages in the database file instead of looking each up in the log.
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-                .map_err(|e| Failure::Other(format!("sqlite: {e}")))?;
-        }
+        db.checkpoint().map_err(fail)?;
     }
-    tune(&db)?;
     let mut keys: Vec<Vec<u8>> = args
         .api_keys
         .iter()
@@ -203,8 +187,9 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                 .map(|k| k.as_bytes().to_vec()),
         );
     }
-    let watcher = match (&db, args.cache_entries) {
-        (Db::Sqlite(_), 1..) => Some(Db::open(&args.db)?),
+    // Answers are cached only where the database says when it changed.
+    let watcher = match (db.data_version().map_err(fail)?, args.cache_entries) {
+        (Some(_), 1..) => Some(open(&args.db)?),
         _ => None,
     };
     let app = Arc::new(App {
@@ -466,7 +451,7 @@ fn col(name: &str) -> Expr {
 /// The answer's body, and whether it came from the cache.
 fn execute(
     app: &App,
-    db: &mut Db,
+    db: &mut dyn Driver,
     req: &Request,
     plan: &Plan,
 ) -> Result<(Arc<str>, bool), ApiError> {
@@ -486,10 +471,7 @@ fn execute(
     // The page: one row more than asked tells whether another follows.
     let doc = app.schema.document.as_deref().unwrap_or("doc");
     let mut page_query: SelectStatement = Query::select()
-        .expr(match d {
-            Dialect::Postgres => col(doc).cast_as("text"),
-            _ => col(doc),
-        })
+        .expr(d.apply(d.document_text(), col(doc)))
         .from(table)
         .cond_where(plan.condition.clone())
         .to_owned();

@@ -1,0 +1,268 @@
+//! Conditions on typed columns. A typed column holds a value of its type or
+//! `NULL` (`load` rejects records whose field has another JSON type), so a
+//! literal of another type can never match and compiles to a constant.
+
+use sea_query::{Alias, Condition, Expr, ExprTrait};
+use serde_json::Value;
+
+use super::dialect::{Affix, Fragment};
+use super::json_path;
+use super::{always, sql_value, text, Dialect, Gap, Schema};
+use crate::ast::{Condition as FilterCondition, Operator};
+use crate::eval::{instant, lower};
+use crate::sql::schema::{Column, ColumnType};
+
+fn col(c: &Column) -> Expr {
+    Expr::col(Alias::new(&c.column))
+}
+
+/// `lower(x)` as the dialect spells a Unicode lowercase.
+pub(super) fn lower_expr(d: Dialect, x: Expr) -> Expr {
+    d.apply(d.lower(), x)
+}
+
+fn is_texty(ty: ColumnType) -> bool {
+    matches!(ty, ColumnType::Text | ColumnType::Timestamp)
+}
+
+fn is_numeric(ty: ColumnType) -> bool {
+    matches!(ty, ColumnType::Integer | ColumnType::Float)
+}
+
+/// `x <op> lit`, comparing text by code point (case-folded when `ci`).
+fn text_cmp(d: Dialect, x: Expr, op: &str, lit: &str, ci: bool) -> Expr {
+    let (x, lit) = if ci {
+        (lower_expr(d, x), lower(lit))
+    } else {
+        (x, lit.to_owned())
+    };
+    d.frag(d.text_compare(op), vec![x, text(lit)])
+}
+
+/// The equality of one column value with one literal, two-valued.
+fn eq_one(d: Dialect, c: &Column, v: &Value, ci: bool) -> Result<Condition, Gap> {
+    let x = col(c);
+    Ok(match (v, c.ty) {
+        (Value::Null, _) => Condition::all().add(x.is_null()),
+        (Value::String(s), ty) if is_texty(ty) => Condition::all()
+            .add(x.clone().is_not_null())
+            .add(text_cmp(d, x, "=", s, ci)),
+        (Value::Number(_), ty) if is_numeric(ty) => Condition::all()
+            .add(x.clone().is_not_null())
+            .add(x.eq(sql_value(v).ok_or(Gap::StructuredValue)?)),
+        (Value::Bool(b), ColumnType::Bool) => {
+            Condition::all().add(x.clone().is_not_null()).add(x.eq(*b))
+        }
+        _ => always(false),
+    })
+}
+
+/// The SQL symbol of a range operator.
+pub(super) fn range_symbol(op: Operator) -> &'static str {
+    use Operator::*;
+    match op {
+        Gt => ">",
+        Gte => ">=",
+        Lt => "<",
+        Lte => "<=",
+        Eq | Ne | In | Nin | Contains | StartsWith | EndsWith | Regex | Exists | IsNull | Text
+        | Phrase | Words | GeoRadius | GeoBoundingBox | GeoPolygon => {
+            unreachable!("`{op}` is not a range operator")
+        }
+    }
+}
+
+/// `x <op> lit` for the range operators.
+fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Condition, Gap> {
+    let sym = range_symbol(op);
+    let x = col(c);
+    let not_null = x.clone().is_not_null();
+    Ok(match (v, c.ty) {
+        (Value::Number(_), ty) if is_numeric(ty) => {
+            let lit = sql_value(v).ok_or(Gap::StructuredValue)?;
+            Condition::all()
+                .add(not_null)
+                .add(x.binary(binary(sym), lit))
+        }
+        (Value::String(s), ColumnType::Timestamp) if instant(s).is_some() => {
+            let lit = d.fragment(d.instant_literal(instant(s).unwrap_or_default()));
+            let e = d.frag(format!("? {sym} ?"), vec![instant_expr(d, x), lit]);
+            Condition::all().add(not_null).add(e)
+        }
+        // Text against an RFC 3339 literal compares as instants when the
+        // text is one too, which needs a parser in the database.
+        (Value::String(s), ColumnType::Text) if instant(s).is_some() => {
+            let nanos = instant(s).unwrap_or_default();
+            let xs = if ci {
+                lower_expr(d, x.clone())
+            } else {
+                x.clone()
+            };
+            let lit = if ci { lower(s) } else { s.clone() };
+            let e = instant_or_text(d, sym, x, nanos, xs, text(lit))?;
+            Condition::all().add(not_null).add(e)
+        }
+        (Value::String(s), ty) if is_texty(ty) => Condition::all()
+            .add(not_null)
+            .add(text_cmp(d, x, sym, s, ci)),
+        _ => always(false),
+    })
+}
+
+/// `x <sym> literal` as instants when the text `x` is an RFC 3339 date-time
+/// or date, else `xs <sym> lit` as text (the evaluator's rule for strings
+/// against an RFC 3339 literal).
+pub(super) fn instant_or_text(
+    d: Dialect,
+    sym: &str,
+    x: Expr,
+    nanos: i128,
+    xs: Expr,
+    lit: Expr,
+) -> Result<Expr, Gap> {
+    let parse = d.parse_instant().ok_or(Gap::InstantRange)?;
+    let literal = d.instant_literal(nanos);
+    let template = format!(
+        "CASE WHEN {parse} IS NOT NULL THEN {parse} {sym} {} ELSE {} END",
+        literal.text,
+        d.text_compare(sym)
+    );
+    let mut exprs = vec![x.clone(), x];
+    exprs.extend(literal.params);
+    exprs.extend([xs, lit]);
+    Ok(d.frag(template, exprs))
+}
+
+/// A timestamp column's text (an RFC 3339 date-time or date, validated when
+/// loaded) as an instant the dialect orders and compares.
+pub(super) fn instant_expr(d: Dialect, x: Expr) -> Expr {
+    d.apply(&d.instant(), x)
+}
+
+fn binary(sym: &str) -> sea_query::BinOper {
+    use sea_query::BinOper::*;
+    match sym {
+        ">" => GreaterThan,
+        ">=" => GreaterThanOrEqual,
+        "<" => SmallerThan,
+        _ => SmallerThanOrEqual,
+    }
+}
+
+/// Substring, prefix or suffix match on a text column.
+pub(super) fn text_match(d: Dialect, x: Expr, affix: Affix, needle: &str, ci: bool) -> Expr {
+    let (x, needle) = if ci {
+        (lower_expr(d, x), lower(needle))
+    } else {
+        (x, needle.to_owned())
+    };
+    let Fragment { text, params } = d.text_match(affix, &needle);
+    let mut exprs = vec![x];
+    exprs.extend(params);
+    d.frag(text, exprs)
+}
+
+/// The affix a substring operator tests.
+pub(super) fn affix(op: Operator) -> Affix {
+    use Operator::*;
+    match op {
+        StartsWith => Affix::Prefix,
+        EndsWith => Affix::Suffix,
+        Contains | Text => Affix::Infix,
+        Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Regex | Exists | IsNull | Phrase | Words
+        | GeoRadius | GeoBoundingBox | GeoPolygon => {
+            unreachable!("`{op}` is not a substring operator")
+        }
+    }
+}
+
+pub(super) fn condition(
+    d: Dialect,
+    schema: &Schema,
+    c: &Column,
+    cond: &FilterCondition,
+    v: &Value,
+    ci: bool,
+) -> Result<Condition, Gap> {
+    let x = col(c);
+    let texty = is_texty(c.ty);
+    Ok(match cond.operator {
+        Operator::Eq => eq_one(d, c, v, ci)?,
+        Operator::Ne => eq_one(d, c, v, ci)?.not(),
+        Operator::In | Operator::Nin => {
+            let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
+            let any = items.iter().try_fold(Condition::any(), |acc, item| {
+                Ok::<_, Gap>(acc.add(eq_one(d, c, item, ci)?))
+            })?;
+            if cond.operator == Operator::Nin {
+                any.not()
+            } else {
+                any
+            }
+        }
+        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => {
+            range(d, c, cond.operator, v, ci)?
+        }
+        Operator::Contains | Operator::StartsWith | Operator::EndsWith | Operator::Text => {
+            match v {
+                Value::String(s) if texty => {
+                    let ci = ci || cond.operator == Operator::Text;
+                    Condition::all()
+                        .add(x.clone().is_not_null())
+                        .add(text_match(d, x, affix(cond.operator), s, ci))
+                }
+                _ => always(false),
+            }
+        }
+        Operator::Regex => match v {
+            Value::String(p) if texty => {
+                let Fragment { text, params } =
+                    d.regex(p, ci).ok_or(Gap::Operator(Operator::Regex))?;
+                let mut exprs = vec![x.clone()];
+                exprs.extend(params);
+                Condition::all()
+                    .add(x.is_not_null())
+                    .add(d.frag(text, exprs))
+            }
+            _ => always(false),
+        },
+        Operator::Exists => {
+            let want = v.as_bool().unwrap_or(true);
+            // A column cannot tell a missing field from null; the document can.
+            let path: Vec<String> = cond.field.segments().map(str::to_owned).collect();
+            let present = match schema
+                .document
+                .as_deref()
+                .map(|doc| json_path::At::new(d, doc, &path))
+            {
+                Some(Ok(at)) => at.found(),
+                _ => Condition::all().add(x.is_not_null()),
+            };
+            if want {
+                present
+            } else {
+                present.not()
+            }
+        }
+        Operator::IsNull => {
+            if v.as_bool().unwrap_or(true) {
+                Condition::all().add(x.is_null())
+            } else {
+                Condition::all().add(x.is_not_null())
+            }
+        }
+        // Only a dialect that runs the evaluator's code has these
+        // (capability says so first).
+        Operator::Phrase | Operator::Words => match v {
+            Value::String(s) if texty => {
+                let name = d
+                    .evaluator_function(cond.operator)
+                    .ok_or(Gap::Operator(cond.operator))?;
+                Condition::all().add(d.frag(format!("{name}(?, ?)"), vec![x, text(s)]))
+            }
+            _ => always(false),
+        },
+        // A typed column holds text, a number or a boolean: never a point.
+        Operator::GeoRadius | Operator::GeoBoundingBox | Operator::GeoPolygon => always(false),
+    })
+}

@@ -1,0 +1,492 @@
+//! What differs between SQL databases, as one trait with small hooks.
+//!
+//! The compiler (`sql::column`, `sql::json_path`, `sql::page`, the loaders)
+//! writes every condition once and asks the dialect only for the pieces
+//! that databases spell differently: how text is lowercased and compared by
+//! code point, how a JSON path is walked into rows, how an instant is read,
+//! what an operator compiles to at all, how a table is created and a row
+//! upserted. Each built-in dialect is one file that overrides what differs
+//! from the defaults here, in the manner of sea-query's `QueryBuilder` and
+//! sqlparser's `Dialect`:
+//!
+//! | file | dialect |
+//! |---|---|
+//! | `postgres.rs` | PostgreSQL 15+ |
+//! | `mysql.rs` | MySQL 8 / MariaDB 10.6+ |
+//! | `sqlite.rs` | SQLite 3.38+ with siftql's functions registered |
+//!
+//! A [`Dialect`] is a copyable handle to a `&'static dyn SqlDialect`;
+//! [`Dialect::new`] wraps a dialect of your own, which then compiles every
+//! filter its hooks can say (see CONTRIBUTING.md for the checklist).
+//!
+//! Templates are SQL text in which each `?` stands for one expression,
+//! given in order; the compiler numbers them (`$1`) for dialects whose
+//! placeholders are numbered. A [`Fragment`] is a template with its
+//! expressions.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use sea_query::{Expr, SelectStatement, Values};
+
+use super::{ColumnType, Gap};
+use crate::ast::Operator;
+use crate::error::{Error, ErrorCode};
+
+pub use mysql::MySqlDialect;
+pub use postgres::PostgresDialect;
+pub use sqlite::SqliteDialect;
+
+/// SQL text with a `?` for each of its expressions, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Fragment {
+    /// The SQL, `?` marking each expression.
+    pub text: String,
+    /// The expressions for the `?`s.
+    pub params: Vec<Expr>,
+}
+
+impl Fragment {
+    /// A fragment of `text` and its expressions.
+    pub fn new(text: impl Into<String>, params: Vec<Expr>) -> Fragment {
+        Fragment {
+            text: text.into(),
+            params,
+        }
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    /// Appends a `?` and its expression.
+    pub fn param(&mut self, template: &str, e: Expr) -> &mut Self {
+        self.text.push_str(template);
+        self.params.push(e);
+        self
+    }
+}
+
+/// Which rows a walk of a JSON path yields (see `sql::json_path`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Candidates {
+    /// The values found.
+    Found,
+    /// "The value, or for an array any element": the values found, with
+    /// array values replaced by their elements.
+    ValueOrElements,
+    /// The elements of the array values found, only.
+    Elements,
+}
+
+impl Candidates {
+    /// The number `siftql_leaves` takes for this walk on SQLite.
+    pub fn code(self) -> u8 {
+        match self {
+            Candidates::Found => 0,
+            Candidates::ValueOrElements => 1,
+            Candidates::Elements => 2,
+        }
+    }
+}
+
+/// Which end of a text a substring test anchors to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Affix {
+    /// `starts_with`.
+    Prefix,
+    /// `ends_with`.
+    Suffix,
+    /// `contains` and `text`: anywhere.
+    Infix,
+}
+
+/// How one SQL database spells what the compiler needs.
+///
+/// Methods with a default are written for standard SQL and overridden only
+/// where a dialect differs. Methods without one (`capability`, the JSON
+/// walk, the column types) are what every dialect must decide. Templates
+/// use `?` for each expression (see the module docs); a hook documents
+/// which expressions its template takes.
+pub trait SqlDialect: Send + Sync + 'static {
+    /// The name used on the command line and in messages (`postgres`).
+    fn name(&self) -> &'static str;
+
+    /// Other spellings `Dialect::from_str` accepts (lowercase).
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// SQL with placeholders and the values to bind, by sea-query's builder
+    /// for this database.
+    fn build(&self, statement: &SelectStatement) -> (String, Values);
+
+    /// SQL with the values inlined (escaped by sea-query).
+    fn inline(&self, statement: &SelectStatement) -> String;
+
+    /// Whether placeholders are numbered (`$1`, `$2`) instead of `?`.
+    fn numbered_placeholders(&self) -> bool {
+        false
+    }
+
+    /// Whether this dialect compiles `op` at all; `Err` says what is
+    /// missing. Every dialect answers for every operator (an exhaustive
+    /// `match`, so a new operator must be decided here).
+    fn capability(&self, op: Operator) -> Result<(), Gap>;
+
+    // ----- text
+
+    /// Template of one expression: its Unicode lowercase.
+    fn lower(&self) -> &'static str {
+        "LOWER(?)"
+    }
+
+    /// Template of two text expressions compared by code point with `op`
+    /// (`=`, `<`, …).
+    fn text_compare(&self, op: &str) -> String {
+        format!("? {op} ?")
+    }
+
+    /// Template of one text expression: the value text orders by, code
+    /// point by code point.
+    fn text_order(&self) -> &'static str {
+        "?"
+    }
+
+    /// A substring test on a text column: a fragment whose first `?` is the
+    /// column's (possibly lowercased) text, then the needle's expressions.
+    /// The default is `LIKE … ESCAPE '\'`.
+    fn text_match(&self, affix: Affix, needle: &str) -> Fragment {
+        let pattern = super::like_pattern(needle, affix == Affix::Prefix, affix == Affix::Suffix);
+        Fragment::new("? LIKE ? ESCAPE '\\'", vec![super::text(pattern)])
+    }
+
+    /// A regular-expression search (Rust `regex` meaning, case-insensitive
+    /// when `ci`): a fragment whose first `?` is the text searched, or
+    /// `None` when the dialect cannot say it.
+    fn regex(&self, pattern: &str, ci: bool) -> Option<Fragment> {
+        let _ = (pattern, ci);
+        None
+    }
+
+    // ----- instants
+
+    /// Template of a `timestamp` column's text (RFC 3339, validated when
+    /// loaded; `?` may appear several times, each the same text): an
+    /// instant the database orders and compares.
+    fn instant(&self) -> String;
+
+    /// An instant (nanoseconds since the epoch) as a literal comparable
+    /// with [`SqlDialect::instant`].
+    fn instant_literal(&self, nanos: i128) -> Fragment;
+
+    /// Template of any text: its instant when it is an RFC 3339 date-time
+    /// or date, else `NULL` — comparable with
+    /// [`SqlDialect::instant_literal`]. `None` when the dialect has no such
+    /// parser (then ranges with an RFC 3339 literal on text are refused).
+    fn parse_instant(&self) -> Option<&'static str> {
+        None
+    }
+
+    // ----- JSON
+
+    /// Whether the dialect can walk `path` inside a JSON column as the
+    /// evaluator does.
+    fn json_path(&self, path: &[String]) -> Result<(), Gap> {
+        let _ = path;
+        Ok(())
+    }
+
+    /// `FROM …` producing the rows `c` of a walk of `path` in `column`, one
+    /// fragment for each way the walk is written (the condition holds when
+    /// it holds for any of them).
+    fn json_rows(&self, column: &str, path: &[String], rows: Candidates) -> Vec<Fragment>;
+
+    /// SQL true when the candidate `c` is a JSON string.
+    fn json_is_text(&self) -> &'static str;
+
+    /// SQL of the candidate's text (for a JSON string).
+    fn json_text(&self) -> &'static str;
+
+    /// SQL true when the candidate is a JSON number.
+    fn json_is_number(&self) -> &'static str;
+
+    /// The test "candidate is a number and `<op>` this literal", exactly.
+    fn json_number_compare(&self, op: &str, n: &serde_json::Number) -> Result<Fragment, Gap>;
+
+    /// SQL true when the candidate is the JSON boolean `b`.
+    fn json_is_bool(&self, b: bool) -> &'static str;
+
+    /// SQL true when the candidate is JSON `null`.
+    fn json_is_null(&self) -> &'static str;
+
+    /// SQL true when the candidate is not JSON `null`.
+    fn json_not_null(&self) -> &'static str;
+
+    /// Template of two texts: the first contains the second.
+    fn json_contains(&self) -> &'static str;
+
+    /// Template of three texts: the first starts with the second (given
+    /// twice: for its length, then to compare).
+    fn json_starts(&self) -> &'static str;
+
+    /// Template of three texts: the first ends with the second (given
+    /// twice).
+    fn json_ends(&self) -> &'static str;
+
+    // ----- operators the evaluator runs
+
+    /// The SQL function that runs the evaluator's own `op` on one value,
+    /// if the dialect registers one (SQLite: `phrase`, `words`, geo).
+    fn evaluator_function(&self, op: Operator) -> Option<&'static str> {
+        let _ = op;
+        None
+    }
+
+    /// The test on a JSON candidate `c` that runs the evaluator's own `op`
+    /// (`phrase`, `words` or a geo operator) through
+    /// [`SqlDialect::evaluator_function`]: which candidates it looks at, and
+    /// SQL whose one `?` is the operator's value (the text for `phrase` and
+    /// `words`, the JSON text of the shape for geo).
+    fn json_evaluator_test(&self, op: Operator) -> Option<(Candidates, String)> {
+        let _ = op;
+        None
+    }
+
+    /// Template of one bound double.
+    fn double(&self) -> &'static str {
+        "?"
+    }
+
+    /// How each point encoding is read from the candidate `c`: a `FROM`
+    /// suffix that defines `g.lat` and `g.lon`, and a condition that must
+    /// hold too.
+    fn geo_points(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+
+    /// `geo_radius` on `g.lat`, `g.lon` (see `sql::geo`): a `FROM` suffix
+    /// of the joins it needs, and the test.
+    fn geo_radius(&self, v: &serde_json::Value) -> Result<(Fragment, Fragment), Gap> {
+        let _ = v;
+        Err(Gap::Operator(Operator::GeoRadius))
+    }
+
+    // ----- statements over typed columns
+
+    /// Template of a text parameter whose type the database must know
+    /// (PostgreSQL infers none for `length(?)` or `||`).
+    fn typed_text(&self) -> &'static str {
+        "?"
+    }
+
+    /// Template of the document column, read back as text exactly as
+    /// stored.
+    fn document_text(&self) -> &'static str {
+        "?"
+    }
+
+    // ----- DDL and loading
+
+    /// Quotes an identifier.
+    fn quote(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    /// The SQL type of a column (`key`: the primary key).
+    fn column_type(&self, ty: ColumnType, key: bool) -> &'static str;
+
+    /// The SQL type of the document column.
+    fn document_type(&self) -> &'static str;
+
+    /// A column definition that keeps load order, if the table needs one.
+    fn sequence_column(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The column rows are ordered by to come back in load order.
+    fn load_order(&self) -> &'static str {
+        "siftql_seq"
+    }
+
+    /// Written after the column list of `CREATE TABLE`.
+    fn table_suffix(&self) -> &'static str {
+        ""
+    }
+
+    /// The placeholder for value `i` (1-based) of an `INSERT`, cast to JSON
+    /// when the column is the document (`Some(true)`) or a `json` column
+    /// (`Some(false)`).
+    fn insert_placeholder(&self, i: usize, json: Option<bool>) -> String {
+        let _ = (i, json);
+        "?".to_owned()
+    }
+
+    /// The clause after `INSERT … VALUES (…)` that replaces the row with the
+    /// same key: `key` and `names` are quoted.
+    fn upsert(&self, key: &str, names: &[String]) -> String;
+}
+
+/// An SQL dialect: a copyable handle to a [`SqlDialect`].
+///
+/// The built-in ones are [`Dialect::Postgres`], [`Dialect::MySql`] and
+/// [`Dialect::Sqlite`]; two handles are equal when their dialects have the
+/// same name.
+#[derive(Clone, Copy)]
+pub struct Dialect(&'static dyn SqlDialect);
+
+#[allow(non_upper_case_globals)]
+impl Dialect {
+    /// PostgreSQL (15+).
+    pub const Postgres: Dialect = Dialect(&PostgresDialect);
+    /// MySQL 8 / MariaDB 10.6+.
+    pub const MySql: Dialect = Dialect(&MySqlDialect);
+    /// SQLite 3.38+ with siftql's functions registered.
+    pub const Sqlite: Dialect = Dialect(&SqliteDialect);
+
+    /// Every built-in dialect.
+    pub const ALL: [Dialect; 3] = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite];
+
+    /// A handle to a dialect of your own.
+    pub const fn new(dialect: &'static dyn SqlDialect) -> Dialect {
+        Dialect(dialect)
+    }
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// A custom SQL expression: `?` marks each expression of `exprs`, in
+    /// order (numbered for dialects that number placeholders).
+    pub fn frag(
+        self,
+        template: impl Into<std::borrow::Cow<'static, str>>,
+        exprs: Vec<Expr>,
+    ) -> Expr {
+        let template = template.into();
+        if !self.0.numbered_placeholders() {
+            return Expr::cust_with_exprs(template, exprs);
+        }
+        let mut out = String::with_capacity(template.len() + 8);
+        let mut n = 0;
+        for ch in template.chars() {
+            if ch == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(ch);
+            }
+        }
+        Expr::cust_with_exprs(out, exprs)
+    }
+
+    /// A fragment as an expression.
+    pub fn fragment(self, f: Fragment) -> Expr {
+        self.frag(f.text, f.params)
+    }
+
+    /// A template of one expression, `x` standing at every `?`.
+    pub fn apply(self, template: &str, x: Expr) -> Expr {
+        let n = template.matches('?').count();
+        if template == "?" {
+            return x;
+        }
+        self.frag(template.to_owned(), vec![x; n])
+    }
+}
+
+impl std::ops::Deref for Dialect {
+    type Target = dyn SqlDialect;
+    fn deref(&self) -> &(dyn SqlDialect + 'static) {
+        self.0
+    }
+}
+
+impl PartialEq for Dialect {
+    fn eq(&self, other: &Dialect) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Dialect {}
+
+impl Hash for Dialect {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name().hash(state);
+    }
+}
+
+impl fmt::Debug for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Dialect({})", self.name())
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Dialect {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Dialect, Error> {
+        let lower = s.to_ascii_lowercase();
+        Dialect::ALL
+            .into_iter()
+            .find(|d| d.name() == lower || d.aliases().contains(&lower.as_str()))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
+                Error::new(ErrorCode::Unsupported, format!("unknown dialect `{s}`"))
+                    .with_help(format!("dialects: {}", names.join(", ")))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every dialect answers for every operator, and the names parse back.
+    #[test]
+    fn every_dialect_answers_for_every_operator() {
+        for d in Dialect::ALL {
+            assert_eq!(d.name().parse::<Dialect>().unwrap(), d);
+            for alias in d.aliases() {
+                assert_eq!(alias.parse::<Dialect>().unwrap(), d);
+            }
+            let answered = Operator::ALL
+                .into_iter()
+                .filter(|op| match d.capability(*op) {
+                    Ok(()) => true,
+                    Err(Gap::Operator(o)) => o == *op,
+                    Err(_) => true,
+                })
+                .count();
+            assert_eq!(answered, Operator::ALL.len(), "{d}");
+        }
+        assert_eq!(
+            "oracle".parse::<Dialect>().unwrap_err().help(),
+            Some("dialects: postgres, mysql, sqlite")
+        );
+    }
+
+    #[test]
+    fn numbered_placeholders() {
+        let (sql, _) = Dialect::Postgres.build(
+            &sea_query::Query::select()
+                .expr(Dialect::Postgres.frag("? + ?", vec![Expr::val(1), Expr::val(2)]))
+                .to_owned(),
+        );
+        assert_eq!(sql, "SELECT $1 + $2");
+    }
+}

@@ -1,0 +1,321 @@
+//! MySQL 8 / MariaDB 10.6+.
+//!
+//! JSON paths are walked by `JSON_TABLE`, whose path must be a literal
+//! (sea-query writes it, escaped; values stay bound), once for every way
+//! the path can cross arrays; text compares by code point as `BINARY`;
+//! instants are UTC `DATETIME(6)` through `CONVERT_TZ`; double arithmetic
+//! is IEEE, so the geo formula needs no guards.
+
+use sea_query::{Expr, SelectStatement, Values};
+
+use super::{Affix, Candidates, Fragment, SqlDialect};
+use crate::ast::Operator;
+use crate::sql::geo;
+use crate::sql::{sql_value, text, ColumnType, Gap};
+
+/// MySQL and MariaDB.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MySqlDialect;
+
+/// Most segments a path may have (it becomes 2^(n-1) variants).
+const MAX_SEGMENTS: usize = 8;
+
+impl SqlDialect for MySqlDialect {
+    fn name(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["mariadb"]
+    }
+
+    fn build(&self, statement: &SelectStatement) -> (String, Values) {
+        statement.build(sea_query::MysqlQueryBuilder)
+    }
+
+    fn inline(&self, statement: &SelectStatement) -> String {
+        statement.to_string(sea_query::MysqlQueryBuilder)
+    }
+
+    fn capability(&self, op: Operator) -> Result<(), Gap> {
+        use Operator::*;
+        match op {
+            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith
+            | Exists | IsNull | Text | GeoRadius | GeoBoundingBox => Ok(()),
+            // Rust regex syntax is not MySQL's; Porter2 stemming and the
+            // polygon test run only in the evaluator.
+            Regex | Phrase | Words | GeoPolygon => Err(Gap::Operator(op)),
+        }
+    }
+
+    fn text_compare(&self, op: &str) -> String {
+        format!("CAST(? AS BINARY) {op} CAST(? AS BINARY)")
+    }
+
+    fn text_order(&self) -> &'static str {
+        "CAST(? AS BINARY)"
+    }
+
+    fn text_match(&self, affix: Affix, needle: &str) -> Fragment {
+        let pattern =
+            crate::sql::like_pattern(needle, affix == Affix::Prefix, affix == Affix::Suffix);
+        Fragment::new(
+            "CAST(? AS BINARY) LIKE CAST(? AS BINARY) ESCAPE '\\\\'",
+            vec![text(pattern)],
+        )
+    }
+
+    // The offset comes off the end and goes through CONVERT_TZ.
+    fn instant(&self) -> String {
+        "(CASE WHEN CHAR_LENGTH(?) = 10 THEN CAST(? AS DATETIME(6)) \
+         WHEN RIGHT(?, 1) IN ('Z', 'z') THEN CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 1), 'T', ' '), 't', ' ') AS DATETIME(6)) \
+         ELSE CONVERT_TZ(CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 6), 'T', ' '), 't', ' ') AS DATETIME(6)), RIGHT(?, 6), '+00:00') END)"
+            .to_owned()
+    }
+
+    fn instant_literal(&self, nanos: i128) -> Fragment {
+        Fragment::new("CAST(? AS DATETIME(6))", vec![text(utc(nanos))])
+    }
+
+    fn json_path(&self, path: &[String]) -> Result<(), Gap> {
+        // The path syntax has no escape for a backslash in a key; a number
+        // segment indexes arrays in the evaluator, which a path cannot say
+        // for "index if array, key if object".
+        if path.len() > MAX_SEGMENTS
+            || path
+                .iter()
+                .any(|s| s.contains(|c: char| c == '\\' || c.is_control()))
+            || path.iter().any(|s| s.parse::<usize>().is_ok())
+        {
+            return Err(Gap::Json);
+        }
+        Ok(())
+    }
+
+    fn json_rows(&self, column: &str, path: &[String], rows: Candidates) -> Vec<Fragment> {
+        let table = "JSON_TABLE(?, ? COLUMNS (v JSON PATH '$'))";
+        let sql = match rows {
+            Candidates::Found => format!("{table} AS c"),
+            _ => format!(
+                "{table} AS l CROSS JOIN JSON_TABLE(CASE WHEN JSON_TYPE(l.v) = 'ARRAY' THEN l.v ELSE {} END, \
+                 '$[*]' COLUMNS (v JSON PATH '$')) AS c",
+                if rows == Candidates::ValueOrElements {
+                    "CONCAT('[', l.v, ']')"
+                } else {
+                    "'[]'"
+                }
+            ),
+        };
+        let col = Expr::col(sea_query::Alias::new(column));
+        paths(path)
+            .into_iter()
+            .map(|p| {
+                Fragment::new(
+                    sql.clone(),
+                    vec![
+                        col.clone(),
+                        Expr::Constant(sea_query::Value::String(Some(p))),
+                    ],
+                )
+            })
+            .collect()
+    }
+
+    fn json_is_text(&self) -> &'static str {
+        "JSON_TYPE(c.v) = 'STRING'"
+    }
+
+    fn json_text(&self) -> &'static str {
+        "JSON_UNQUOTE(c.v)"
+    }
+
+    fn json_is_number(&self) -> &'static str {
+        "JSON_TYPE(c.v) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')"
+    }
+
+    fn json_number_compare(&self, op: &str, n: &serde_json::Number) -> Result<Fragment, Gap> {
+        Ok(Fragment::new(
+            format!("{} AND CAST(c.v AS DOUBLE) {op} ?", self.json_is_number()),
+            vec![Expr::val(
+                sql_value(&serde_json::Value::Number(n.clone())).ok_or(Gap::StructuredValue)?,
+            )],
+        ))
+    }
+
+    fn json_is_bool(&self, b: bool) -> &'static str {
+        if b {
+            "JSON_TYPE(c.v) = 'BOOLEAN' AND JSON_UNQUOTE(c.v) = 'true'"
+        } else {
+            "JSON_TYPE(c.v) = 'BOOLEAN' AND JSON_UNQUOTE(c.v) = 'false'"
+        }
+    }
+
+    fn json_is_null(&self) -> &'static str {
+        "JSON_TYPE(c.v) = 'NULL'"
+    }
+
+    fn json_not_null(&self) -> &'static str {
+        "JSON_TYPE(c.v) <> 'NULL'"
+    }
+
+    fn json_contains(&self) -> &'static str {
+        "INSTR(CAST(? AS BINARY), CAST(? AS BINARY)) > 0"
+    }
+
+    fn json_starts(&self) -> &'static str {
+        "CAST(LEFT(?, CHAR_LENGTH(?)) AS BINARY) = CAST(? AS BINARY)"
+    }
+
+    fn json_ends(&self) -> &'static str {
+        "CAST(RIGHT(?, CHAR_LENGTH(?)) AS BINARY) = CAST(? AS BINARY)"
+    }
+
+    // No LATERAL in MariaDB: one JSON_TABLE per encoding.
+    fn geo_points(&self) -> Vec<(&'static str, &'static str)> {
+        vec![
+            (
+                " CROSS JOIN JSON_TABLE(c.v, '$' COLUMNS (lat DOUBLE PATH '$.lat', lon DOUBLE PATH '$.lon')) AS g",
+                OBJECT,
+            ),
+            (
+                " CROSS JOIN JSON_TABLE(c.v, '$.coordinates' COLUMNS (lon DOUBLE PATH '$[0]', lat DOUBLE PATH '$[1]')) AS g",
+                GEOJSON,
+            ),
+            (
+                " CROSS JOIN JSON_TABLE(c.v, '$' COLUMNS (lon DOUBLE PATH '$[0]', lat DOUBLE PATH '$[1]')) AS g",
+                PAIR,
+            ),
+        ]
+    }
+
+    // IEEE throughout; SQRT of a negative is NULL, which COALESCE turns
+    // into the evaluator's 1.
+    fn geo_radius(&self, v: &serde_json::Value) -> Result<(Fragment, Fragment), Gap> {
+        let geo::Radius { p1, cp1, lon1, r } = geo::Radius::of(v);
+        let d = self.double();
+        let num = |x: f64| Expr::val(x);
+        let sin_half_dp = |s: &mut Fragment| {
+            s.push("SIN((g.lat * ")
+                .param(d, num(geo::RADS_PER_DEG))
+                .push(" - ")
+                .param(d, num(p1))
+                .push(") / 2)");
+        };
+        let sin_half_dl = |s: &mut Fragment| {
+            s.push("SIN((g.lon - ")
+                .param(d, num(lon1))
+                .push(") * ")
+                .param(d, num(geo::RADS_PER_DEG))
+                .push(" / 2)");
+        };
+        let mut s = Fragment::default();
+        s.param(d, num(2.0 * geo::EARTH_RADIUS))
+            .push(" * ASIN(COALESCE(LEAST(SQRT(");
+        sin_half_dp(&mut s);
+        s.push(" * ");
+        sin_half_dp(&mut s);
+        s.push(" + ")
+            .param(d, num(cp1))
+            .push(" * COS(g.lat * ")
+            .param(d, num(geo::RADS_PER_DEG))
+            .push(") * (");
+        sin_half_dl(&mut s);
+        s.push(" * ");
+        sin_half_dl(&mut s);
+        s.push(")), 1), 1)) <= ").param(d, num(r));
+        Ok((Fragment::default(), s))
+    }
+
+    fn quote(&self, name: &str) -> String {
+        format!("`{}`", name.replace('`', "``"))
+    }
+
+    fn column_type(&self, ty: ColumnType, key: bool) -> &'static str {
+        match ty {
+            ColumnType::Text | ColumnType::Timestamp if key => "VARCHAR(255)",
+            ColumnType::Text | ColumnType::Timestamp => "TEXT",
+            ColumnType::Integer => "BIGINT",
+            ColumnType::Float => "DOUBLE",
+            ColumnType::Bool => "BOOLEAN",
+            ColumnType::Json => "LONGTEXT",
+        }
+    }
+
+    // LONGTEXT keeps a record byte for byte.
+    fn document_type(&self) -> &'static str {
+        "LONGTEXT"
+    }
+
+    fn sequence_column(&self) -> Option<&'static str> {
+        Some("siftql_seq BIGINT NOT NULL AUTO_INCREMENT UNIQUE")
+    }
+
+    fn table_suffix(&self) -> &'static str {
+        " CHARACTER SET utf8mb4"
+    }
+
+    fn upsert(&self, _key: &str, names: &[String]) -> String {
+        let set: Vec<String> = names.iter().map(|n| format!("{n} = VALUES({n})")).collect();
+        format!(" ON DUPLICATE KEY UPDATE {}", set.join(", "))
+    }
+}
+
+/// The paths for every way `path` can cross arrays on the way:
+/// `$."a"."b"` and `$."a"[*]."b"`.
+fn paths(path: &[String]) -> Vec<String> {
+    let quoted: Vec<String> = path
+        .iter()
+        .map(|seg| format!("\"{}\"", seg.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    let variants = 1usize << path.len().saturating_sub(1);
+    (0..variants)
+        .map(|bits| {
+            let mut p = String::from("$");
+            for (j, q) in quoted.iter().enumerate() {
+                if j > 0 && bits & (1 << (j - 1)) != 0 {
+                    p.push_str("[*]");
+                }
+                p.push('.');
+                p.push_str(q);
+            }
+            p
+        })
+        .collect()
+}
+
+/// Nanoseconds since the epoch as a UTC `DATETIME(6)` literal.
+fn utc(nanos: i128) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
+        return String::new();
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// `{"lat": n, "lon": n}`.
+const OBJECT: &str = "JSON_TYPE(c.v) = 'OBJECT' \
+    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.lat')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') \
+    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.lon')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')";
+
+/// A GeoJSON `Point` without both `lat` and `lon` keys.
+const GEOJSON: &str = "JSON_TYPE(c.v) = 'OBJECT' \
+    AND NOT JSON_CONTAINS_PATH(c.v, 'all', '$.lat', '$.lon') \
+    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.type')) = 'STRING' \
+    AND CAST(JSON_UNQUOTE(JSON_EXTRACT(c.v, '$.type')) AS BINARY) = CAST('Point' AS BINARY) \
+    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.coordinates')) = 'ARRAY' \
+    AND JSON_LENGTH(JSON_EXTRACT(c.v, '$.coordinates')) = 2 \
+    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.coordinates[0]')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') \
+    AND JSON_TYPE(JSON_EXTRACT(c.v, '$.coordinates[1]')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')";
+
+/// `[lon, lat]`.
+const PAIR: &str = "JSON_TYPE(c.v) = 'ARRAY' AND JSON_LENGTH(c.v) = 2 \
+    AND JSON_TYPE(JSON_EXTRACT(c.v, '$[0]')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') \
+    AND JSON_TYPE(JSON_EXTRACT(c.v, '$[1]')) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')";

@@ -1,0 +1,310 @@
+//! PostgreSQL 15+.
+//!
+//! JSON paths are walked by `jsonb_path_query` in lax mode, which unwraps
+//! the arrays met on the way exactly as the evaluator does; text compares
+//! by code point under `COLLATE "C"`; instants are `timestamptz`. Geo
+//! arithmetic guards every step that PostgreSQL would reject on underflow
+//! (see `sql::geo`).
+
+use sea_query::{Expr, SelectStatement, Values};
+
+use super::{Candidates, Fragment, SqlDialect};
+use crate::ast::Operator;
+use crate::sql::geo;
+use crate::sql::{text, ColumnType, Gap};
+
+/// PostgreSQL.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PostgresDialect;
+
+impl SqlDialect for PostgresDialect {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["postgresql", "pg"]
+    }
+
+    fn build(&self, statement: &SelectStatement) -> (String, Values) {
+        statement.build(sea_query::PostgresQueryBuilder)
+    }
+
+    fn inline(&self, statement: &SelectStatement) -> String {
+        statement.to_string(sea_query::PostgresQueryBuilder)
+    }
+
+    fn numbered_placeholders(&self) -> bool {
+        true
+    }
+
+    fn capability(&self, op: Operator) -> Result<(), Gap> {
+        use Operator::*;
+        match op {
+            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith
+            | Exists | IsNull | Text | GeoRadius | GeoBoundingBox => Ok(()),
+            // Rust regex syntax is not PostgreSQL's; Porter2 stemming and
+            // the polygon test run only in the evaluator.
+            Regex | Phrase | Words | GeoPolygon => Err(Gap::Operator(op)),
+        }
+    }
+
+    fn text_compare(&self, op: &str) -> String {
+        format!("(? COLLATE \"C\") {op} ?")
+    }
+
+    fn text_order(&self) -> &'static str {
+        "(? COLLATE \"C\")"
+    }
+
+    // A bare date is midnight UTC, whatever the session's time zone.
+    fn instant(&self) -> String {
+        "CAST(CASE WHEN length(?) = 10 THEN ? || 'T00:00:00Z' ELSE ? END AS timestamptz)".to_owned()
+    }
+
+    fn instant_literal(&self, nanos: i128) -> Fragment {
+        Fragment::new(
+            "CAST(CAST(? AS text) AS timestamptz)",
+            vec![text(utc(nanos))],
+        )
+    }
+
+    // A number segment indexes arrays in the evaluator; a jsonpath cannot
+    // say "index if array, key if object".
+    fn json_path(&self, path: &[String]) -> Result<(), Gap> {
+        if path.iter().any(|s| s.parse::<usize>().is_ok()) {
+            return Err(Gap::Json);
+        }
+        Ok(())
+    }
+
+    fn json_rows(&self, column: &str, path: &[String], rows: Candidates) -> Vec<Fragment> {
+        let found = "jsonb_path_query(CAST(? AS jsonb), CAST(CAST(? AS text) AS jsonpath))";
+        let sql = match rows {
+            Candidates::Found => format!("{found} AS c(v)"),
+            _ => format!(
+                "{found} AS l(v) CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(l.v) = 'array' \
+                 THEN l.v ELSE {} END) AS c(v)",
+                if rows == Candidates::ValueOrElements {
+                    "jsonb_build_array(l.v)"
+                } else {
+                    "'[]'::jsonb"
+                }
+            ),
+        };
+        vec![Fragment::new(
+            sql,
+            vec![
+                Expr::col(sea_query::Alias::new(column)),
+                text(jsonpath(path)),
+            ],
+        )]
+    }
+
+    fn json_is_text(&self) -> &'static str {
+        "jsonb_typeof(c.v) = 'string'"
+    }
+
+    fn json_text(&self) -> &'static str {
+        "(c.v #>> '{}')"
+    }
+
+    fn json_is_number(&self) -> &'static str {
+        "jsonb_typeof(c.v) = 'number'"
+    }
+
+    // The literal travels as text so numeric keeps every digit.
+    fn json_number_compare(&self, op: &str, n: &serde_json::Number) -> Result<Fragment, Gap> {
+        Ok(Fragment::new(
+            format!(
+                "{} AND CAST(c.v #>> '{{}}' AS numeric) {op} CAST(CAST(? AS text) AS numeric)",
+                self.json_is_number()
+            ),
+            vec![text(n.to_string())],
+        ))
+    }
+
+    fn json_is_bool(&self, b: bool) -> &'static str {
+        if b {
+            "jsonb_typeof(c.v) = 'boolean' AND c.v = 'true'::jsonb"
+        } else {
+            "jsonb_typeof(c.v) = 'boolean' AND c.v = 'false'::jsonb"
+        }
+    }
+
+    fn json_is_null(&self) -> &'static str {
+        "jsonb_typeof(c.v) = 'null'"
+    }
+
+    fn json_not_null(&self) -> &'static str {
+        "jsonb_typeof(c.v) <> 'null'"
+    }
+
+    fn json_contains(&self) -> &'static str {
+        "strpos(?, ?) > 0"
+    }
+
+    fn json_starts(&self) -> &'static str {
+        "left(?, length(?)) = ?"
+    }
+
+    fn json_ends(&self) -> &'static str {
+        "right(?, length(?)) = ?"
+    }
+
+    fn double(&self) -> &'static str {
+        "CAST(? AS double precision)"
+    }
+
+    fn geo_points(&self) -> Vec<(&'static str, &'static str)> {
+        vec![(POINT, "TRUE")]
+    }
+
+    // Each product or quotient that could underflow is guarded (see
+    // `sql::geo`): `x · y` is `CASE WHEN |x| <= t THEN 0 ELSE x · y END`.
+    fn geo_radius(&self, v: &serde_json::Value) -> Result<(Fragment, Fragment), Gap> {
+        let geo::Radius { p1, cp1, lon1, r } = geo::Radius::of(v);
+        if r < geo::MIN_PG_RADIUS {
+            return Err(Gap::TinyRadius);
+        }
+        let d = self.double();
+        let num = |x: f64| Expr::val(x);
+        let t_rad = geo::underflow_bound(Some(geo::RADS_PER_DEG));
+        let t_half = geo::underflow_bound(Some(0.5));
+        let t_sq = geo::underflow_bound(None);
+        let mut from = Fragment::default();
+        // p2 and dl (guarded products), then the sines, then a.
+        from.push(" CROSS JOIN LATERAL (SELECT CASE WHEN abs(g.lat) <= ")
+            .param(d, num(t_rad))
+            .push(" THEN 0 ELSE g.lat * ")
+            .param(d, num(geo::RADS_PER_DEG))
+            .push(" END AS p2, CASE WHEN abs(g.lon - ")
+            .param(d, num(lon1))
+            .push(") <= ")
+            .param(d, num(t_rad))
+            .push(" THEN 0 ELSE (g.lon - ")
+            .param(d, num(lon1))
+            .push(") * ")
+            .param(d, num(geo::RADS_PER_DEG))
+            .push(" END AS dl OFFSET 0) AS h")
+            .push(" CROSS JOIN LATERAL (SELECT sin(CASE WHEN abs(h.p2 - ")
+            .param(d, num(p1))
+            .push(") <= ")
+            .param(d, num(t_half))
+            .push(" THEN 0 ELSE (h.p2 - ")
+            .param(d, num(p1))
+            .push(") / 2 END) AS s1, sin(CASE WHEN abs(h.dl) <= ")
+            .param(d, num(t_half))
+            .push(" THEN 0 ELSE h.dl / 2 END) AS s2 OFFSET 0) AS k")
+            .push(" CROSS JOIN LATERAL (SELECT CASE WHEN abs(k.s1) <= ")
+            .param(d, num(t_sq))
+            .push(" THEN 0 ELSE k.s1 * k.s1 END + CASE WHEN abs(k.s2) <= ")
+            .param(d, num(t_sq))
+            .push(" THEN 0 WHEN k.s2 * k.s2 < ")
+            .param(d, num(2f64.powi(-900)))
+            .push(" THEN 0 ELSE ")
+            .param(d, num(cp1))
+            .push(" * cos(h.p2) * (k.s2 * k.s2) END AS a OFFSET 0) AS q");
+        let mut test = Fragment::default();
+        test.param(d, num(2.0 * geo::EARTH_RADIUS))
+            .push(" * asin(CASE WHEN q.a < 0 THEN 1 ELSE LEAST(sqrt(q.a), 1) END) <= ")
+            .param(d, num(r));
+        Ok((from, test))
+    }
+
+    fn typed_text(&self) -> &'static str {
+        "CAST(? AS text)"
+    }
+
+    fn document_text(&self) -> &'static str {
+        "CAST(? AS text)"
+    }
+
+    fn column_type(&self, ty: ColumnType, _key: bool) -> &'static str {
+        match ty {
+            ColumnType::Text | ColumnType::Timestamp => "TEXT",
+            ColumnType::Integer => "BIGINT",
+            ColumnType::Float => "DOUBLE PRECISION",
+            ColumnType::Bool => "BOOLEAN",
+            ColumnType::Json => "JSONB",
+        }
+    }
+
+    // `json` keeps the text exactly, so a record comes back byte for byte.
+    fn document_type(&self) -> &'static str {
+        "JSON"
+    }
+
+    fn sequence_column(&self) -> Option<&'static str> {
+        Some("siftql_seq BIGINT GENERATED ALWAYS AS IDENTITY")
+    }
+
+    fn insert_placeholder(&self, i: usize, json: Option<bool>) -> String {
+        match json {
+            Some(true) => format!("CAST(CAST(${i} AS text) AS json)"),
+            Some(false) => format!("CAST(CAST(${i} AS text) AS jsonb)"),
+            None => format!("${i}"),
+        }
+    }
+
+    fn upsert(&self, key: &str, names: &[String]) -> String {
+        let set: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n} = EXCLUDED.{n}"))
+            .collect();
+        format!(" ON CONFLICT ({key}) DO UPDATE SET {}", set.join(", "))
+    }
+}
+
+/// A lax SQL/JSON path: `lax $."a"."b"`.
+fn jsonpath(path: &[String]) -> String {
+    let mut p = String::from("lax $");
+    for seg in path {
+        p.push_str(".\"");
+        for ch in seg.chars() {
+            match ch {
+                '"' => p.push_str("\\\""),
+                '\\' => p.push_str("\\\\"),
+                c if c.is_control() => p.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => p.push(c),
+            }
+        }
+        p.push('"');
+    }
+    p
+}
+
+/// Nanoseconds since the epoch as an RFC 3339 UTC date-time.
+fn utc(nanos: i128) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// `{"lat", "lon"}` first (both numbers, or no point at all), then a
+/// GeoJSON `Point`, then `[lon, lat]`, in one lateral join. Every test is
+/// total, so the casts run only on numbers whatever order the planner
+/// picks. `OFFSET 0` keeps each lateral subquery from being pulled up,
+/// which would copy its expressions into every use (exponentially many,
+/// through the steps).
+const POINT: &str = " CROSS JOIN LATERAL (SELECT \
+    CASE WHEN jsonb_typeof(c.v) = 'object' AND c.v -> 'lat' IS NOT NULL AND c.v -> 'lon' IS NOT NULL \
+    THEN CASE WHEN jsonb_typeof(c.v -> 'lat') = 'number' AND jsonb_typeof(c.v -> 'lon') = 'number' \
+    THEN CAST(c.v -> 'lat' AS double precision) END \
+    WHEN jsonb_typeof(c.v) = 'object' AND c.v -> 'type' = '\"Point\"' AND jsonb_typeof(c.v -> 'coordinates') = 'array' \
+    AND jsonb_typeof(c.v -> 'coordinates' -> 0) = 'number' AND jsonb_typeof(c.v -> 'coordinates' -> 1) = 'number' \
+    AND c.v -> 'coordinates' -> 2 IS NULL THEN CAST(c.v -> 'coordinates' -> 1 AS double precision) \
+    WHEN jsonb_typeof(c.v) = 'array' AND jsonb_typeof(c.v -> 0) = 'number' AND jsonb_typeof(c.v -> 1) = 'number' \
+    AND c.v -> 2 IS NULL THEN CAST(c.v -> 1 AS double precision) END AS lat, \
+    CASE WHEN jsonb_typeof(c.v) = 'object' AND c.v -> 'lat' IS NOT NULL AND c.v -> 'lon' IS NOT NULL \
+    THEN CASE WHEN jsonb_typeof(c.v -> 'lat') = 'number' AND jsonb_typeof(c.v -> 'lon') = 'number' \
+    THEN CAST(c.v -> 'lon' AS double precision) END \
+    WHEN jsonb_typeof(c.v) = 'object' AND c.v -> 'type' = '\"Point\"' AND jsonb_typeof(c.v -> 'coordinates') = 'array' \
+    AND jsonb_typeof(c.v -> 'coordinates' -> 0) = 'number' AND jsonb_typeof(c.v -> 'coordinates' -> 1) = 'number' \
+    AND c.v -> 'coordinates' -> 2 IS NULL THEN CAST(c.v -> 'coordinates' -> 0 AS double precision) \
+    WHEN jsonb_typeof(c.v) = 'array' AND jsonb_typeof(c.v -> 0) = 'number' AND jsonb_typeof(c.v -> 1) = 'number' \
+    AND c.v -> 2 IS NULL THEN CAST(c.v -> 0 AS double precision) END AS lon OFFSET 0) AS g";

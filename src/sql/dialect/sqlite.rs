@@ -1,0 +1,200 @@
+//! SQLite 3.38+, with the functions `sql::sqlite::register` adds to a
+//! connection.
+//!
+//! SQLite lacks a Unicode lowercase, an RFC 3339 parser, regular
+//! expressions and a JSON walk that unwraps arrays as the evaluator does;
+//! siftql registers each as a function that runs the evaluator's own code,
+//! and also `phrase`, `words` and the geo operators on one value. So every
+//! operator compiles here, with the evaluator's exact meaning.
+
+use sea_query::{Expr, SelectStatement, Values};
+
+use super::{Affix, Candidates, Fragment, SqlDialect};
+use crate::ast::Operator;
+use crate::sql::{sql_value, text, ColumnType, Gap};
+
+/// SQLite.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SqliteDialect;
+
+impl SqlDialect for SqliteDialect {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["sqlite3"]
+    }
+
+    fn build(&self, statement: &SelectStatement) -> (String, Values) {
+        statement.build(sea_query::SqliteQueryBuilder)
+    }
+
+    fn inline(&self, statement: &SelectStatement) -> String {
+        statement.to_string(sea_query::SqliteQueryBuilder)
+    }
+
+    fn capability(&self, op: Operator) -> Result<(), Gap> {
+        use Operator::*;
+        match op {
+            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith | Regex
+            | Exists | IsNull | Text | Phrase | Words | GeoRadius | GeoBoundingBox | GeoPolygon => {
+                Ok(())
+            }
+        }
+    }
+
+    fn lower(&self) -> &'static str {
+        "siftql_lower(?)"
+    }
+
+    fn text_match(&self, affix: Affix, needle: &str) -> Fragment {
+        match affix {
+            Affix::Prefix => Fragment::new(
+                "substr(?, 1, length(?)) = ?",
+                vec![text(needle), text(needle)],
+            ),
+            Affix::Suffix if needle.is_empty() => Fragment::new("? IS NOT NULL", vec![]),
+            Affix::Suffix => Fragment::new(
+                "substr(?, -length(?)) = ?",
+                vec![text(needle), text(needle)],
+            ),
+            Affix::Infix => Fragment::new("instr(?, ?) > 0", vec![text(needle)]),
+        }
+    }
+
+    // `regexp` is siftql's: Rust `regex` itself.
+    fn regex(&self, pattern: &str, ci: bool) -> Option<Fragment> {
+        let pattern = if ci {
+            format!("(?i){pattern}")
+        } else {
+            pattern.to_owned()
+        };
+        Some(Fragment::new("? REGEXP ?", vec![text(pattern)]))
+    }
+
+    fn instant(&self) -> String {
+        "siftql_instant(?)".to_owned()
+    }
+
+    fn instant_literal(&self, nanos: i128) -> Fragment {
+        Fragment::new("?", vec![Expr::val(nanos as i64)])
+    }
+
+    fn parse_instant(&self) -> Option<&'static str> {
+        Some("siftql_instant(?)")
+    }
+
+    fn json_rows(&self, column: &str, path: &[String], rows: Candidates) -> Vec<Fragment> {
+        let path = serde_json::to_string(path).expect("a list of strings");
+        vec![Fragment::new(
+            format!("json_each(siftql_leaves(?, ?, {})) AS c", rows.code()),
+            vec![Expr::col(sea_query::Alias::new(column)), text(path)],
+        )]
+    }
+
+    fn json_is_text(&self) -> &'static str {
+        "c.type = 'text'"
+    }
+
+    fn json_text(&self) -> &'static str {
+        "c.value"
+    }
+
+    fn json_is_number(&self) -> &'static str {
+        "c.type IN ('integer', 'real')"
+    }
+
+    fn json_number_compare(&self, op: &str, n: &serde_json::Number) -> Result<Fragment, Gap> {
+        Ok(Fragment::new(
+            format!("{} AND c.value {op} ?", self.json_is_number()),
+            vec![Expr::val(
+                sql_value(&serde_json::Value::Number(n.clone())).ok_or(Gap::StructuredValue)?,
+            )],
+        ))
+    }
+
+    fn json_is_bool(&self, b: bool) -> &'static str {
+        if b {
+            "c.type = 'true'"
+        } else {
+            "c.type = 'false'"
+        }
+    }
+
+    fn json_is_null(&self) -> &'static str {
+        "c.type = 'null'"
+    }
+
+    fn json_not_null(&self) -> &'static str {
+        "c.type <> 'null'"
+    }
+
+    fn json_contains(&self) -> &'static str {
+        "instr(?, ?) > 0"
+    }
+
+    fn json_starts(&self) -> &'static str {
+        "substr(?, 1, length(?)) = ?"
+    }
+
+    fn json_ends(&self) -> &'static str {
+        "substr(?, -length(?)) = ?"
+    }
+
+    fn evaluator_function(&self, op: Operator) -> Option<&'static str> {
+        use Operator::*;
+        match op {
+            Phrase => Some("siftql_phrase"),
+            Words => Some("siftql_words"),
+            GeoRadius => Some("siftql_geo_radius"),
+            GeoBoundingBox => Some("siftql_geo_bounding_box"),
+            GeoPolygon => Some("siftql_geo_polygon"),
+            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith | Regex
+            | Exists | IsNull | Text => None,
+        }
+    }
+
+    // Geo functions take each value found as JSON text (a point or an
+    // array of points); `phrase` and `words` each string candidate.
+    fn json_evaluator_test(&self, op: Operator) -> Option<(Candidates, String)> {
+        use Operator::*;
+        let name = self.evaluator_function(op)?;
+        Some(match op {
+            Phrase | Words => (
+                Candidates::ValueOrElements,
+                format!("c.type = 'text' AND {name}(c.value, ?)"),
+            ),
+            GeoRadius | GeoBoundingBox | GeoPolygon => (
+                Candidates::Found,
+                format!("c.type IN ('object', 'array') AND {name}(c.value, ?)"),
+            ),
+            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith | Regex
+            | Exists | IsNull | Text => return None,
+        })
+    }
+
+    fn column_type(&self, ty: ColumnType, _key: bool) -> &'static str {
+        match ty {
+            ColumnType::Text | ColumnType::Timestamp | ColumnType::Json => "TEXT",
+            ColumnType::Integer | ColumnType::Bool => "INTEGER",
+            ColumnType::Float => "REAL",
+        }
+    }
+
+    fn document_type(&self) -> &'static str {
+        "TEXT"
+    }
+
+    fn load_order(&self) -> &'static str {
+        "rowid"
+    }
+
+    fn upsert(&self, key: &str, names: &[String]) -> String {
+        let set: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n} = excluded.{n}"))
+            .collect();
+        format!(" ON CONFLICT({key}) DO UPDATE SET {}", set.join(", "))
+    }
+}

@@ -1,0 +1,229 @@
+//! Running compiled SQL on a database: one trait for every driver.
+//!
+//! [`Driver`] is what the command line and the server need of a database
+//! connection — create the schema's table, upsert rows in a transaction,
+//! run a `SELECT` — implemented for rusqlite's `Connection` (feature
+//! `sqlite`), the `postgres` crate's `Client` (feature `postgres`) and the
+//! `mysql` crate's `Conn` (feature `mysql`). [`connect`] opens one from a
+//! URL; [`BatchLoader`] loads JSON records through any of them.
+//!
+//! ```
+//! # #[cfg(feature = "sqlite")] {
+//! use siftql::sql::driver::{connect, BatchLoader};
+//! use siftql::sql::{compile, Schema};
+//!
+//! let mut db = connect("sqlite::memory:")?;
+//! let schema = Schema::clusters();
+//! let mut load = BatchLoader::begin(db.as_mut(), &schema)?;
+//! load.push(r#"{"cluster_id": "c1", "status": "completed"}"#)?;
+//! load.push(r#"{"cluster_id": "c2", "status": "failed"}"#)?;
+//! assert_eq!(load.finish()?, 2);
+//!
+//! let compiled = compile(&"status = completed".parse()?, &schema, db.dialect())?;
+//! let mut found = Vec::new();
+//! db.documents(&compiled, &mut |doc| {
+//!     found.push(doc.to_owned());
+//!     Ok(())
+//! })?;
+//! assert_eq!(found, [r#"{"cluster_id": "c1", "status": "completed"}"#]);
+//! # }
+//! # Ok::<(), siftql::Error>(())
+//! ```
+
+use sea_query::SelectStatement;
+
+use super::load::{row, Cell};
+use super::{Compiled, Dialect, Schema};
+use crate::error::{Error, ErrorCode};
+
+/// A database connection that runs what siftql compiles.
+///
+/// Every method maps database failures to [`ErrorCode::Database`].
+pub trait Driver: Send {
+    /// The dialect to compile filters for.
+    fn dialect(&self) -> Dialect;
+
+    /// Creates the schema's table if it is missing (outside any
+    /// transaction: MySQL commits implicitly around DDL).
+    fn create_table(&mut self, schema: &Schema) -> Result<(), Error>;
+
+    /// Runs SQL statements that take no parameters and return no rows
+    /// (separated by `;` where the driver allows it).
+    fn execute(&mut self, sql: &str) -> Result<(), Error>;
+
+    /// Starts a transaction.
+    fn begin(&mut self) -> Result<(), Error> {
+        self.execute("BEGIN")
+    }
+
+    /// Commits the transaction.
+    fn commit(&mut self) -> Result<(), Error> {
+        self.execute("COMMIT")
+    }
+
+    /// Rolls the transaction back.
+    fn rollback(&mut self) -> Result<(), Error> {
+        self.execute("ROLLBACK")
+    }
+
+    /// Inserts rows ([`load::row`](super::load::row) of each record) or
+    /// replaces the rows with the same key.
+    fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error>;
+
+    /// Runs a `SELECT` built for this driver's dialect; its rows as cells.
+    fn rows(&mut self, select: &SelectStatement) -> Result<Vec<Vec<Cell>>, Error>;
+
+    /// Runs a compiled filter's `SELECT` in load order, calling `each` with
+    /// every matching document exactly as it was loaded.
+    fn documents(
+        &mut self,
+        compiled: &Compiled,
+        each: &mut dyn FnMut(&str) -> Result<(), Error>,
+    ) -> Result<(), Error>;
+
+    /// A number that changes whenever another connection commits, if the
+    /// database has one (SQLite's `PRAGMA data_version`); `None` otherwise.
+    fn data_version(&mut self) -> Result<Option<i64>, Error> {
+        Ok(None)
+    }
+
+    /// Settings for a connection that serves many reads (SQLite: readers
+    /// and a writer do not wait for each other, and the file is read
+    /// through a memory map).
+    fn tune_for_reads(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Makes a finished load cheap to read (SQLite: moves it out of the
+    /// write-ahead log into the database file).
+    fn checkpoint(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Closes the connection.
+    fn close(self: Box<Self>) -> Result<(), Error>;
+}
+
+/// How many rows a [`BatchLoader`] hands the driver at once.
+pub const BATCH_ROWS: usize = 500;
+
+/// Loads records (JSON text, one object each) through a driver in one
+/// transaction and in batches: [`BatchLoader::begin`] creates the table and
+/// starts the transaction, [`BatchLoader::push`] checks a record against the
+/// schema ([`ErrorCode::InvalidRecord`] names what is wrong),
+/// [`BatchLoader::finish`] commits. Dropped before `finish`, it rolls back.
+pub struct BatchLoader<'d> {
+    driver: &'d mut dyn Driver,
+    schema: &'d Schema,
+    batch: Vec<Vec<Cell>>,
+    count: u64,
+    open: bool,
+}
+
+impl<'d> BatchLoader<'d> {
+    /// Creates the schema's table if it is missing and starts the
+    /// transaction.
+    pub fn begin(driver: &'d mut dyn Driver, schema: &'d Schema) -> Result<BatchLoader<'d>, Error> {
+        driver.create_table(schema)?;
+        driver.begin()?;
+        Ok(BatchLoader {
+            driver,
+            schema,
+            batch: Vec::with_capacity(BATCH_ROWS),
+            count: 0,
+            open: true,
+        })
+    }
+
+    /// Adds one record, kept byte for byte in the document column.
+    pub fn push(&mut self, text: &str) -> Result<(), Error> {
+        self.batch.push(row(self.schema, text)?);
+        self.count += 1;
+        if self.batch.len() >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// How many records were pushed so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        self.driver.upsert(self.schema, rows)
+    }
+
+    /// Upserts what is left and commits; returns how many records were
+    /// loaded.
+    pub fn finish(mut self) -> Result<u64, Error> {
+        self.flush()?;
+        self.open = false;
+        self.driver.commit()?;
+        Ok(self.count)
+    }
+}
+
+impl Drop for BatchLoader<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // The load failed: nothing of it is kept. A rollback failure
+            // leaves the transaction to end with the connection.
+            let _ = self.driver.rollback();
+        }
+    }
+}
+
+/// The schemes [`connect`] knows, for messages.
+pub const URL_FORMS: &str = "sqlite:PATH, postgres://… or mysql://…";
+
+/// Opens a connection from a URL: `sqlite:PATH` (`sqlite::memory:` for an
+/// in-memory database), `postgres://…` (also `postgresql://`), `mysql://…`
+/// (also `mariadb://`). A URL of another form, or of a driver this build
+/// lacks (cargo features `sqlite`, `postgres`, `mysql`), is
+/// [`ErrorCode::Unsupported`]; a failure to connect is
+/// [`ErrorCode::Database`].
+pub fn connect(url: &str) -> Result<Box<dyn Driver>, Error> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.trim_start_matches("//");
+        #[cfg(feature = "sqlite")]
+        return Ok(Box::new(super::sqlite::open(path)?));
+        #[cfg(not(feature = "sqlite"))]
+        return no_driver(path, "sqlite");
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        return Ok(Box::new(super::postgres::connect(url)?));
+        #[cfg(not(feature = "postgres"))]
+        return no_driver(url, "postgres");
+    }
+    if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+        #[cfg(feature = "mysql")]
+        return Ok(Box::new(super::mysql::connect(&url.replacen(
+            "mariadb://",
+            "mysql://",
+            1,
+        ))?));
+        #[cfg(not(feature = "mysql"))]
+        return no_driver(url, "mysql");
+    }
+    Err(Error::new(
+        ErrorCode::Unsupported,
+        format!("unknown database URL `{url}`"),
+    )
+    .with_help(format!("expected {URL_FORMS}")))
+}
+
+#[allow(dead_code)]
+fn no_driver<T>(url: &str, feature: &str) -> Result<T, Error> {
+    Err(Error::new(
+        ErrorCode::Unsupported,
+        format!(
+            "{url}: this build of siftql has no `{feature}` driver (cargo feature `{feature}`)"
+        ),
+    ))
+}

@@ -1,0 +1,306 @@
+//! Conditions on paths inside JSON columns.
+//!
+//! A path is walked the way the evaluator walks it — objects by key, arrays
+//! of objects element by element — and what is found becomes rows `c` of a
+//! subquery, written by the dialect ([`SqlDialect::json_rows`]):
+//!
+//! * SQLite: `json_each(siftql_leaves(json, path, mode))`, where
+//!   `siftql_leaves` (registered by `sql::sqlite`) does the walk;
+//! * PostgreSQL: `jsonb_path_query(json, 'lax $."a"."b"')` — lax mode unwraps
+//!   arrays met on the way, exactly that walk;
+//! * MySQL: `JSON_TABLE` once per way the path can cross arrays.
+//!
+//! Which rows, [`Candidates`] says: the values found; "the value, or for an
+//! array any element"; or the elements of array values only.
+//!
+//! Every operator is then plain SQL over those rows; `EXISTS` keeps each
+//! condition two-valued.
+//!
+//! [`SqlDialect::json_rows`]: super::SqlDialect::json_rows
+//! [`SqlDialect::json_evaluator_test`]: super::SqlDialect::json_evaluator_test
+
+use sea_query::{Condition, Expr};
+use serde_json::Value;
+
+use super::column::{affix, instant_or_text, lower_expr, range_symbol};
+use super::dialect::{Affix, Candidates, Fragment};
+use super::{always, text, Dialect, Gap};
+use crate::ast::Operator;
+use crate::eval::{instant, lower};
+
+/// A JSON condition builder for one column and path.
+pub(super) struct At<'a> {
+    d: Dialect,
+    column: &'a str,
+    path: &'a [String],
+}
+
+impl<'a> At<'a> {
+    pub(super) fn new(d: Dialect, column: &'a str, path: &'a [String]) -> Result<At<'a>, Gap> {
+        d.json_path(path)?;
+        Ok(At { d, column, path })
+    }
+
+    fn exists(&self, rows: Candidates, test: Option<Fragment>) -> Condition {
+        self.exists_joined(rows, &Fragment::default(), test)
+    }
+
+    /// [`At::exists`] with more joins after the rows `c`.
+    fn exists_joined(
+        &self,
+        rows: Candidates,
+        join: &Fragment,
+        test: Option<Fragment>,
+    ) -> Condition {
+        let mut any = Condition::any();
+        for Fragment {
+            text: from,
+            params: mut exprs,
+        } in self.d.json_rows(self.column, self.path, rows)
+        {
+            exprs.extend(join.params.iter().cloned());
+            let sql = match &test {
+                Some(t) => {
+                    exprs.extend(t.params.iter().cloned());
+                    format!(
+                        "EXISTS (SELECT 1 FROM {from}{} WHERE {})",
+                        join.text, t.text
+                    )
+                }
+                None => format!("EXISTS (SELECT 1 FROM {from}{})", join.text),
+            };
+            any = any.add(self.d.frag(sql, exprs));
+        }
+        any
+    }
+
+    /// `phrase`, `words` and the geo operators. A dialect that registers
+    /// the evaluator's own code as functions hands candidates to it
+    /// ([`SqlDialect::json_evaluator_test`]); otherwise
+    /// `geo_radius` and `geo_bounding_box` are computed in SQL (`sql::geo`)
+    /// on the points among the values found and the elements of arrays
+    /// found.
+    fn evaluator_op(&self, op: Operator, v: &Value) -> Result<Condition, Gap> {
+        use Operator::*;
+        let geo = match op {
+            Phrase | Words => false,
+            GeoRadius | GeoBoundingBox | GeoPolygon => true,
+            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith | Regex
+            | Exists | IsNull | Text => return Err(Gap::JsonOperator(op)),
+        };
+        if let Some((rows, test)) = self.d.json_evaluator_test(op) {
+            let value = if geo {
+                v.to_string()
+            } else {
+                v.as_str().unwrap_or_default().to_owned()
+            };
+            return Ok(self.exists(rows, Some(Fragment::new(test, vec![text(value)]))));
+        }
+        let (from, test) = match op {
+            GeoRadius => self.d.geo_radius(v)?,
+            GeoBoundingBox => (Fragment::default(), super::geo::bounding_box(&*self.d, v)),
+            Phrase | Words | GeoPolygon => return Err(Gap::JsonOperator(op)),
+            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith | Regex
+            | Exists | IsNull | Text => return Err(Gap::JsonOperator(op)),
+        };
+        let mut any = Condition::any();
+        for rows in [Candidates::Found, Candidates::Elements] {
+            for (point, is_point) in self.d.geo_points() {
+                let join = Fragment::new(format!("{point}{}", from.text), from.params.clone());
+                any = any.add(self.exists_joined(
+                    rows,
+                    &join,
+                    Some(Fragment::new(
+                        format!("{is_point} AND {}", test.text),
+                        test.params.clone(),
+                    )),
+                ));
+            }
+        }
+        Ok(any)
+    }
+
+    /// Some value is found at the path (even `null`).
+    pub(super) fn found(&self) -> Condition {
+        self.exists(Candidates::Found, None)
+    }
+
+    /// The candidate's text, lowercased when `ci`.
+    fn text(&self, ci: bool) -> Expr {
+        let x = Expr::cust(self.d.json_text());
+        if ci {
+            lower_expr(self.d, x)
+        } else {
+            x
+        }
+    }
+
+    /// The test "candidate equals this scalar literal".
+    fn eq_test(&self, v: &Value, ci: bool) -> Result<Fragment, Gap> {
+        Ok(match v {
+            Value::Null => Fragment::new(self.d.json_is_null(), vec![]),
+            Value::Bool(b) => Fragment::new(self.d.json_is_bool(*b), vec![]),
+            Value::Number(n) => self.d.json_number_compare("=", n)?,
+            Value::String(s) => {
+                let lit = if ci { lower(s) } else { s.clone() };
+                Fragment::new(
+                    format!("{} AND ? = ?", self.d.json_is_text()),
+                    vec![self.text(ci), text(lit)],
+                )
+            }
+            _ => return Err(Gap::StructuredValue),
+        })
+    }
+
+    /// `eq v`: the value or an element equals `v`; `eq null` also matches missing.
+    fn eq(&self, v: &Value, ci: bool) -> Result<Condition, Gap> {
+        let hit = self.exists(Candidates::ValueOrElements, Some(self.eq_test(v, ci)?));
+        Ok(if v.is_null() {
+            Condition::any().add(self.found().not()).add(hit)
+        } else {
+            hit
+        })
+    }
+
+    /// A string test on the candidates `rows`: `sql` takes the candidate's
+    /// text, then `params`.
+    fn string_op(&self, rows: Candidates, ci: bool, sql: &str, params: Vec<Expr>) -> Condition {
+        let mut exprs = vec![self.text(ci)];
+        exprs.extend(params);
+        self.exists(
+            rows,
+            Some(Fragment::new(
+                format!("{} AND {sql}", self.d.json_is_text()),
+                exprs,
+            )),
+        )
+    }
+
+    fn range(&self, op: Operator, v: &Value, ci: bool) -> Result<Condition, Gap> {
+        let sym = range_symbol(op);
+        let rows = Candidates::ValueOrElements;
+        Ok(match v {
+            Value::Number(n) => self.exists(rows, Some(self.d.json_number_compare(sym, n)?)),
+            Value::String(s) => {
+                let lit = text(if ci { lower(s) } else { s.clone() });
+                match instant(s) {
+                    // Instants when both sides are RFC 3339; text otherwise.
+                    Some(nanos) => {
+                        let e = instant_or_text(
+                            self.d,
+                            sym,
+                            Expr::cust(self.d.json_text()),
+                            nanos,
+                            self.text(ci),
+                            lit,
+                        )?;
+                        self.exists(
+                            rows,
+                            Some(Fragment::new(
+                                format!("{} AND ?", self.d.json_is_text()),
+                                vec![e],
+                            )),
+                        )
+                    }
+                    None => self.string_op(rows, ci, &self.d.text_compare(sym), vec![lit]),
+                }
+            }
+            _ => always(false),
+        })
+    }
+
+    pub(super) fn condition(&self, op: Operator, v: &Value, ci: bool) -> Result<Condition, Gap> {
+        use Operator::*;
+        Ok(match op {
+            Eq => self.eq(v, ci)?,
+            Ne => self.eq(v, ci)?.not(),
+            In | Nin => {
+                let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
+                let hit = items.iter().try_fold(Condition::any(), |acc, item| {
+                    Ok::<_, Gap>(acc.add(self.eq(item, ci)?))
+                })?;
+                if op == Nin {
+                    hit.not()
+                } else {
+                    hit
+                }
+            }
+            Gt | Gte | Lt | Lte => self.range(op, v, ci)?,
+            Contains => {
+                let elements = self.exists(Candidates::Elements, Some(self.eq_test(v, ci)?));
+                match v {
+                    Value::String(s) => {
+                        let lit = if ci { lower(s) } else { s.clone() };
+                        Condition::any()
+                            .add(self.string_op(
+                                Candidates::Found,
+                                ci,
+                                self.d.json_contains(),
+                                vec![text(lit)],
+                            ))
+                            .add(elements)
+                    }
+                    _ => elements,
+                }
+            }
+            StartsWith | EndsWith | Text => {
+                let s = v.as_str().unwrap_or_default();
+                let ci = ci || op == Text;
+                let rows = Candidates::ValueOrElements;
+                if s.is_empty() {
+                    // Every string starts with, ends with and contains "".
+                    return Ok(
+                        self.exists(rows, Some(Fragment::new(self.d.json_is_text(), vec![])))
+                    );
+                }
+                let lit = if ci { lower(s) } else { s.to_owned() };
+                match affix(op) {
+                    Affix::Prefix => {
+                        self.string_op(rows, ci, self.d.json_starts(), vec![text(&lit), text(lit)])
+                    }
+                    Affix::Suffix => {
+                        self.string_op(rows, ci, self.d.json_ends(), vec![text(&lit), text(lit)])
+                    }
+                    Affix::Infix => {
+                        self.string_op(rows, ci, self.d.json_contains(), vec![text(lit)])
+                    }
+                }
+            }
+            Regex => {
+                let p = v.as_str().unwrap_or_default();
+                let Fragment { text: sql, params } =
+                    self.d.regex(p, ci).ok_or(Gap::JsonOperator(Regex))?;
+                let mut exprs = vec![Expr::cust(self.d.json_text())];
+                exprs.extend(params);
+                self.exists(
+                    Candidates::ValueOrElements,
+                    Some(Fragment::new(
+                        format!("{} AND {sql}", self.d.json_is_text()),
+                        exprs,
+                    )),
+                )
+            }
+            Exists => {
+                if v.as_bool().unwrap_or(true) {
+                    self.found()
+                } else {
+                    self.found().not()
+                }
+            }
+            IsNull => {
+                if v.as_bool().unwrap_or(true) {
+                    Condition::any().add(self.found().not()).add(self.exists(
+                        Candidates::Found,
+                        Some(Fragment::new(self.d.json_is_null(), vec![])),
+                    ))
+                } else {
+                    self.exists(
+                        Candidates::Found,
+                        Some(Fragment::new(self.d.json_not_null(), vec![])),
+                    )
+                }
+            }
+            Phrase | Words | GeoRadius | GeoBoundingBox | GeoPolygon => self.evaluator_op(op, v)?,
+        })
+    }
+}
