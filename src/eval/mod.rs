@@ -17,11 +17,19 @@
 //! # Ok::<(), siftql::Error>(())
 //! ```
 
-mod ops;
+mod fold;
+mod geo;
+mod instant;
+mod literal;
+mod number;
 mod record;
+mod test;
+mod text;
 mod typed;
+mod value;
 
-pub(crate) use ops::{instant, lower};
+pub(crate) use fold::lower;
+pub(crate) use instant::instant;
 pub use record::{
     lookup_json, ClusterRecord, Direct, Field, Found, Leaf, RawBuffer, RawRecord, Record,
 };
@@ -37,7 +45,7 @@ use crate::check::check_operand;
 use crate::error::{Error, ErrorCode};
 use crate::Limits;
 
-use ops::Test;
+use test::Test;
 
 /// A compiled filter: `Send + Sync`, cheap to share across threads.
 #[derive(Debug)]

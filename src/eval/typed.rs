@@ -12,8 +12,10 @@ use serde_json::Number;
 
 use std::cmp::Ordering;
 
-use super::ops::{num_cmp, num_key_of, Needle, NumKey, RangeOp, StrLit, StrSet, Test};
+use super::number::{num_cmp, num_key_of, NumKey, RangeOp};
 use super::record::{Direct, Field, Leaf, Record};
+use super::test::Test;
+use super::text::{Needle, StrLit, StrSet};
 use super::{Check, FieldNode, Node, Predicate};
 
 /// One compiled part of a [`TypedPredicate`].
