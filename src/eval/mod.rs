@@ -40,7 +40,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use serde_json::Value;
 
-use crate::ast::{Condition, Filter, Fold, Group, GroupParts, Operand, Operator, Scope};
+use crate::ast::{Condition, Filter, Fold, Group, GroupParts, Operand, Scope};
 use crate::check::check_operand;
 use crate::error::{Error, ErrorCode};
 use crate::Limits;
@@ -325,7 +325,7 @@ impl Fold for Compiler<'_, '_> {
             )
             .with_span(c.span, ""));
         }
-        let negate = matches!(c.operator, Operator::Ne | Operator::Nin);
+        let negate = Test::inverts(c.operator);
         let test = Test::new(c.operator, value, scope.case_sensitive, self.limits)
             .map_err(|e| e.with_span(c.span, "in this condition"))?;
         let check = Check { test, negate };

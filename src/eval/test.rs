@@ -154,6 +154,33 @@ impl Test {
         })
     }
 
+    /// Whether the operator's answer is the opposite of the test
+    /// [`Test::new`] prepares for it: `ne` and `nin` run the test of `eq` and
+    /// `in`, inverted.
+    pub fn inverts(op: Operator) -> bool {
+        match op {
+            Operator::Ne | Operator::Nin => true,
+            Operator::Eq
+            | Operator::Gt
+            | Operator::Lt
+            | Operator::Gte
+            | Operator::Lte
+            | Operator::In
+            | Operator::Contains
+            | Operator::StartsWith
+            | Operator::EndsWith
+            | Operator::Regex
+            | Operator::Exists
+            | Operator::IsNull
+            | Operator::Text
+            | Operator::Phrase
+            | Operator::Words
+            | Operator::GeoRadius
+            | Operator::GeoBoundingBox
+            | Operator::GeoPolygon => false,
+        }
+    }
+
     /// Whether the condition holds, given whether the path was found at all
     /// and whether any value there passed [`Test::leaf`].
     pub fn outcome(&self, found: bool, hit: bool) -> bool {
