@@ -17,11 +17,19 @@
 //! # Ok::<(), siftql::Error>(())
 //! ```
 
-mod ops;
+mod fold;
+mod geo;
+mod instant;
+mod literal;
+mod number;
 mod record;
+mod test;
+mod text;
 mod typed;
+mod value;
 
-pub(crate) use ops::{instant, lower};
+pub(crate) use fold::lower;
+pub(crate) use instant::instant;
 pub use record::{
     lookup_json, ClusterRecord, Direct, Field, Found, Leaf, RawBuffer, RawRecord, Record,
 };
@@ -32,38 +40,38 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use serde_json::Value;
 
-use crate::ast::{Condition, Filter, Fold, Group, GroupParts, Operand, Operator, Scope};
+use crate::ast::{Condition, Filter, Fold, Group, GroupParts, Operand, Scope};
 use crate::check::check_operand;
 use crate::error::{Error, ErrorCode};
 use crate::Limits;
 
-use ops::Test;
+use test::Test;
 
 /// A compiled filter: `Send + Sync`, cheap to share across threads.
 #[derive(Debug)]
 pub struct Predicate {
-    root: Node,
+    root: Step,
 }
 
 /// The compiled tree. Compiling normalises it without changing its meaning
 /// (evaluation has no side effects, so order and grouping are free):
 /// nested `AND`s are flattened, a negated condition becomes a condition with
 /// the opposite answer, constants are folded, and the conditions of one list
-/// on the same top-level field are merged into one [`FieldNode`] that reads
+/// on the same top-level field are merged into one [`FieldStep`] that reads
 /// the field once per record.
 #[derive(Debug)]
-enum Node {
+enum Step {
     Const(bool),
     /// Conditions on one top-level field.
-    Field(Box<FieldNode>),
+    Field(Box<FieldStep>),
     /// A condition on a longer path.
-    Path(Box<Cond>),
+    Path(Box<Clause>),
     /// Every `all` item holds, no `none` item holds, and (when present) some
     /// `any` item holds.
     Group {
-        all: Box<[Node]>,
-        none: Box<[Node]>,
-        any: Option<Box<[Node]>>,
+        all: Box<[Step]>,
+        none: Box<[Step]>,
+        any: Option<Box<[Step]>>,
     },
 }
 
@@ -106,7 +114,7 @@ impl Check {
 /// Conditions on one top-level field, read once per record through
 /// [`Record::get`] / [`Record::get_slot`] when the record supports that.
 #[derive(Debug)]
-struct FieldNode {
+struct FieldStep {
     /// The one-segment path.
     path: Box<[Box<str>]>,
     checks: Vec<Check>,
@@ -119,7 +127,7 @@ struct FieldNode {
 
 /// A condition on a path of two or more segments.
 #[derive(Debug)]
-struct Cond {
+struct Clause {
     path: Box<[Box<str>]>,
     check: Check,
     slot: SlotCache,
@@ -168,13 +176,13 @@ impl Predicate {
     }
 }
 
-impl Node {
+impl Step {
     fn eval<R: Record>(&self, r: &R) -> bool {
         match self {
-            Node::Field(f) => f.eval(r),
-            Node::Path(c) => c.eval(r),
-            Node::Const(b) => *b,
-            Node::Group { all, none, any } => {
+            Step::Field(f) => f.eval(r),
+            Step::Path(c) => c.eval(r),
+            Step::Const(b) => *b,
+            Step::Group { all, none, any } => {
                 all.iter().all(|n| n.eval(r))
                     && !none.iter().any(|n| n.eval(r))
                     && any.as_ref().is_none_or(|o| o.iter().any(|n| n.eval(r)))
@@ -183,7 +191,7 @@ impl Node {
     }
 }
 
-impl FieldNode {
+impl FieldStep {
     #[inline(always)]
     fn eval<R: Record>(&self, r: &R) -> bool {
         let slot = self.slot.get::<R>(&self.path[0]);
@@ -224,7 +232,7 @@ impl FieldNode {
         }
     }
 
-    fn merge(&mut self, other: FieldNode, all: bool) {
+    fn merge(&mut self, other: FieldStep, all: bool) {
         self.checks.extend(other.checks);
         self.all = all;
         self.on_missing = if all {
@@ -241,7 +249,7 @@ impl FieldNode {
     }
 }
 
-impl Cond {
+impl Clause {
     fn eval<R: Record>(&self, r: &R) -> bool {
         let slot = self.slot.get::<R>(&self.path[0]);
         self.check.scan(r, slot, &self.path)
@@ -287,10 +295,10 @@ pub(crate) fn binding<'b>(bindings: &'b Bindings, name: &str) -> Option<&'b Valu
 }
 
 impl Fold for Compiler<'_, '_> {
-    type Output = Node;
+    type Output = Step;
     type Error = Error;
 
-    fn condition(&mut self, c: &Condition, scope: Scope) -> Result<Node, Error> {
+    fn condition(&mut self, c: &Condition, scope: Scope) -> Result<Step, Error> {
         let value = match &c.value {
             Operand::Literal(v) => v,
             Operand::Dynamic(name) => {
@@ -317,13 +325,13 @@ impl Fold for Compiler<'_, '_> {
             )
             .with_span(c.span, ""));
         }
-        let negate = matches!(c.operator, Operator::Ne | Operator::Nin);
+        let negate = Test::inverts(c.operator);
         let test = Test::new(c.operator, value, scope.case_sensitive, self.limits)
             .map_err(|e| e.with_span(c.span, "in this condition"))?;
         let check = Check { test, negate };
         let path: Box<[Box<str>]> = c.field.segments().map(Box::from).collect();
         Ok(if path.len() == 1 {
-            Node::Field(Box::new(FieldNode {
+            Step::Field(Box::new(FieldStep {
                 path,
                 on_missing: check.missing(),
                 checks: vec![check],
@@ -331,7 +339,7 @@ impl Fold for Compiler<'_, '_> {
                 slot: SlotCache::default(),
             }))
         } else {
-            Node::Path(Box::new(Cond {
+            Step::Path(Box::new(Clause {
                 path,
                 check,
                 slot: SlotCache::default(),
@@ -339,7 +347,7 @@ impl Fold for Compiler<'_, '_> {
         })
     }
 
-    fn group(&mut self, _: &Group, parts: GroupParts<Node>, _: Scope) -> Result<Node, Error> {
+    fn group(&mut self, _: &Group, parts: GroupParts<Step>, _: Scope) -> Result<Step, Error> {
         let GroupParts { and, or, not } = parts;
         let mut b = Builder::default();
         for n in and.into_iter().flatten() {
@@ -355,22 +363,22 @@ impl Fold for Compiler<'_, '_> {
     }
 }
 
-/// Builds one normalised group (see [`Node`]).
+/// Builds one normalised group (see [`Step`]).
 #[derive(Default)]
 struct Builder {
-    all: Vec<Node>,
-    none: Vec<Node>,
-    any: Option<Vec<Node>>,
+    all: Vec<Step>,
+    none: Vec<Step>,
+    any: Option<Vec<Step>>,
     /// Known to be false.
     never: bool,
 }
 
 impl Builder {
-    fn push_all(&mut self, n: Node) {
+    fn push_all(&mut self, n: Step) {
         match n {
-            Node::Const(true) => {}
-            Node::Const(false) => self.never = true,
-            Node::Group {
+            Step::Const(true) => {}
+            Step::Const(false) => self.never = true,
+            Step::Group {
                 all,
                 none,
                 any: None,
@@ -382,21 +390,21 @@ impl Builder {
         }
     }
 
-    fn push_none(&mut self, n: Node) {
+    fn push_none(&mut self, n: Step) {
         match n {
-            Node::Const(false) => {}
-            Node::Const(true) => self.never = true,
-            Node::Field(mut f) if f.checks.len() == 1 => {
+            Step::Const(false) => {}
+            Step::Const(true) => self.never = true,
+            Step::Field(mut f) if f.checks.len() == 1 => {
                 f.checks[0].negate = !f.checks[0].negate;
                 f.on_missing = !f.on_missing;
-                self.all.push(Node::Field(f));
+                self.all.push(Step::Field(f));
             }
-            Node::Path(mut c) => {
+            Step::Path(mut c) => {
                 c.check.negate = !c.check.negate;
-                self.all.push(Node::Path(c));
+                self.all.push(Step::Path(c));
             }
             // NOT (a OR b) is NOT a, NOT b.
-            Node::Group {
+            Step::Group {
                 all,
                 none,
                 any: Some(any),
@@ -409,17 +417,17 @@ impl Builder {
         }
     }
 
-    fn push_any(&mut self, items: Vec<Node>) {
+    fn push_any(&mut self, items: Vec<Step>) {
         let mut any = Vec::with_capacity(items.len());
         let mut always = false;
-        let mut add = |n: Node, any: &mut Vec<Node>| match n {
-            Node::Const(false) => {}
-            Node::Const(true) => always = true,
+        let mut add = |n: Step, any: &mut Vec<Step>| match n {
+            Step::Const(false) => {}
+            Step::Const(true) => always = true,
             n => any.push(n),
         };
         for n in items {
             match n {
-                Node::Group {
+                Step::Group {
                     all,
                     none,
                     any: Some(inner),
@@ -441,9 +449,9 @@ impl Builder {
         }
     }
 
-    fn finish(self) -> Node {
+    fn finish(self) -> Step {
         if self.never {
-            return Node::Const(false);
+            return Step::Const(false);
         }
         let mut any = self.any.map(|a| merge_fields(a, false));
         let mut items = self.all;
@@ -453,15 +461,15 @@ impl Builder {
         let mut all = merge_fields(items, true);
         // Cheap items first: fields, then paths, then groups.
         all.sort_by_key(|n| match n {
-            Node::Const(_) | Node::Field(_) => 0,
-            Node::Path(_) => 1,
-            Node::Group { .. } => 2,
+            Step::Const(_) | Step::Field(_) => 0,
+            Step::Path(_) => 1,
+            Step::Group { .. } => 2,
         });
         let none = merge_fields(self.none, false);
         match (all.len(), none.len(), &any) {
-            (0, 0, None) => Node::Const(true),
+            (0, 0, None) => Step::Const(true),
             (1, 0, None) => all.pop().expect("one item"),
-            _ => Node::Group {
+            _ => Step::Group {
                 all: all.into(),
                 none: none.into(),
                 any: any.map(Vec::into_boxed_slice),
@@ -470,19 +478,19 @@ impl Builder {
     }
 }
 
-/// Merges the field nodes on the same field in a list combined by `all`.
-fn merge_fields(items: Vec<Node>, all: bool) -> Vec<Node> {
-    let mut out: Vec<Node> = Vec::with_capacity(items.len());
+/// Merges the field steps on the same field in a list combined by `all`.
+fn merge_fields(items: Vec<Step>, all: bool) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::with_capacity(items.len());
     for n in items {
         match n {
-            Node::Field(f) if f.fits(all) => {
+            Step::Field(f) if f.fits(all) => {
                 let earlier = out.iter_mut().find_map(|o| match o {
-                    Node::Field(e) if e.fits(all) && e.path == f.path => Some(e),
+                    Step::Field(e) if e.fits(all) && e.path == f.path => Some(e),
                     _ => None,
                 });
                 match earlier {
                     Some(e) => e.merge(*f, all),
-                    None => out.push(Node::Field(f)),
+                    None => out.push(Step::Field(f)),
                 }
             }
             n => out.push(n),

@@ -12,9 +12,11 @@ use serde_json::Number;
 
 use std::cmp::Ordering;
 
-use super::ops::{num_cmp, num_key_of, Needle, NumKey, RangeOp, StrLit, StrSet, Test};
+use super::number::{num_cmp, num_key_of, NumKey, RangeOp};
 use super::record::{Direct, Field, Leaf, Record};
-use super::{Check, FieldNode, Node, Predicate};
+use super::test::Test;
+use super::text::{Needle, StrLit, StrSet};
+use super::{Check, FieldStep, Predicate, Step};
 
 /// One compiled part of a [`TypedPredicate`].
 type Eval<'p, R> = Box<dyn Fn(&R) -> bool + Send + Sync + 'p>;
@@ -70,24 +72,24 @@ impl Predicate {
     #[must_use]
     pub fn typed<'p, R: Record + 'p>(&'p self) -> TypedPredicate<'p, R> {
         TypedPredicate {
-            root: node(&self.root),
+            root: step(&self.root),
         }
     }
 }
 
-fn node<'p, R: Record + 'p>(n: &'p Node) -> Eval<'p, R> {
+fn step<'p, R: Record + 'p>(n: &'p Step) -> Eval<'p, R> {
     match n {
-        Node::Const(b) => {
+        Step::Const(b) => {
             let b = *b;
             Box::new(move |_| b)
         }
-        Node::Field(f) => {
+        Step::Field(f) => {
             R::accessor(&f.path[0], Fields(f)).unwrap_or_else(|| Box::new(move |r| f.eval(r)))
         }
-        Node::Path(c) => Box::new(move |r| c.eval(r)),
-        Node::Group { all, none, any } => {
+        Step::Path(c) => Box::new(move |r| c.eval(r)),
+        Step::Group { all, none, any } => {
             let list =
-                |items: &'p [Node]| -> Box<[Eval<'p, R>]> { items.iter().map(node).collect() };
+                |items: &'p [Step]| -> Box<[Eval<'p, R>]> { items.iter().map(step).collect() };
             let all = list(all);
             let none = list(none);
             match any {
@@ -140,7 +142,7 @@ pub trait Accessors<R>: sealed::Sealed {
 }
 
 /// Turns a field's accessor and the conditions on it into one closure.
-struct Fields<'p>(&'p FieldNode);
+struct Fields<'p>(&'p FieldStep);
 
 mod sealed {
     /// Keeps [`Accessors`](super::Accessors) implemented by siftql only.
@@ -150,7 +152,7 @@ mod sealed {
 }
 
 /// A closure over one field read by `$get`: `$value` when it holds a value
-/// (bound to `$v`), the node's answers for `null` and missing otherwise.
+/// (bound to `$v`), the field step's answers for `null` and missing otherwise.
 macro_rules! read {
     ($f:expr, $get:ident, $v:pat => $value:expr) => {{
         let (missing, null) = ($f.on_missing, $f.answer(Leaf::Null));
