@@ -13,7 +13,7 @@
 use std::fmt::{self, Write};
 use std::sync::Arc;
 
-use crate::ast::Span;
+use crate::span::Span;
 
 macro_rules! codes {
     ($(#[doc = $doc:literal] $variant:ident = $code:literal,)*) => {
@@ -369,19 +369,6 @@ pub fn did_you_mean<'a>(
         .min_by_key(|&(d, _)| d)?;
     let budget = (word.chars().count() / 3).max(1);
     (best.0 <= budget && best.0 > 0 || best.0 == 0 && best.1 != word).then_some(best.1)
-}
-
-/// An unknown operator name in JSON (the DSL builds its own, with a span).
-pub(crate) fn unknown_operator(name: &str) -> Error {
-    let names = crate::ast::Operator::ALL.map(|o| o.name());
-    let e = Error::new(
-        ErrorCode::UnknownOperator,
-        format!("unknown operator `{name}`"),
-    );
-    match did_you_mean(name, names) {
-        Some(s) => e.with_help(format!("did you mean `{s}`?")),
-        None => e.with_help(format!("operators are: {}", names.join(", "))),
-    }
 }
 
 #[cfg(test)]

@@ -31,17 +31,20 @@ pub mod eval;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod json;
+mod lexical;
 mod limits;
 pub mod parse;
+mod span;
 #[cfg(feature = "sql")]
 pub mod sql;
 
 pub use ast::{
     Condition, FieldPath, Filter, Fold, Group, GroupParts, ListKind, Node, NodeRef, Operand,
-    Operator, Scope, Span,
+    Operator, Scope,
 };
 pub use error::{Error, ErrorCode};
 pub use limits::Limits;
+pub use span::Span;
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -87,3 +87,14 @@ pub(crate) fn too_many_nodes(limits: &Limits) -> crate::Error {
         ),
     )
 }
+
+/// The error for input longer than `max_input_bytes`.
+pub(crate) fn too_large(len: usize, limits: &Limits) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorCode::InputTooLarge,
+        format!(
+            "input is {len} bytes, over the limit max_input_bytes = {}",
+            limits.max_input_bytes
+        ),
+    )
+}

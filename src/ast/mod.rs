@@ -14,61 +14,11 @@
 mod print;
 mod visit;
 
+pub use crate::span::Span;
 pub use print::write_dsl;
-pub(crate) use print::{is_ident_char, is_ident_start, is_reserved};
 pub use visit::{Fold, GroupParts, NodeRef, Nodes, Scope};
 
 use std::fmt;
-
-/// A byte range `start..end` into the source text a node was parsed from.
-///
-/// `PartialEq` is always `true` and `Hash` hashes nothing, so spans never make
-/// two otherwise equal trees differ.
-#[derive(Clone, Copy, Default, Eq, PartialOrd, Ord)]
-pub struct Span {
-    /// Offset of the first byte.
-    pub start: u32,
-    /// Offset one past the last byte.
-    pub end: u32,
-}
-
-impl Span {
-    /// A span from byte offsets (saturating at `u32::MAX`, far above any
-    /// accepted input size).
-    pub fn new(start: usize, end: usize) -> Span {
-        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Span {
-            start: clamp(start),
-            end: clamp(end.max(start)),
-        }
-    }
-
-    /// The span as a `Range<usize>`, for slicing the source.
-    pub fn range(self) -> std::ops::Range<usize> {
-        self.start as usize..self.end as usize
-    }
-
-    /// True for the empty span that JSON-decoded nodes carry.
-    pub fn is_empty(self) -> bool {
-        self.start == self.end
-    }
-}
-
-impl PartialEq for Span {
-    fn eq(&self, _: &Span) -> bool {
-        true
-    }
-}
-
-impl std::hash::Hash for Span {
-    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
-}
-
-impl fmt::Debug for Span {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}..{}", self.start, self.end)
-    }
-}
 
 /// A whole filter: the root group of the List Clusters `filters` object.
 ///
@@ -375,17 +325,30 @@ impl fmt::Display for InvalidPath {
 
 impl std::error::Error for InvalidPath {}
 
+/// Defines [`Operator`] from one list of `Variant = "json_name",` lines:
+/// the enum, [`Operator::COUNT`], [`Operator::ALL`] and the name lookups.
+/// Adding an operator is one line in the invocation below (and the compiler
+/// then points at every `match` that must say what it means).
 macro_rules! operators {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
-        /// The 20 operators of the List Clusters filter language.
+        /// The operators of the List Clusters filter language
+        /// ([`Operator::COUNT`] of them).
+        ///
+        /// `FromStr` looks an operator up by its exact JSON name, like
+        /// [`Operator::from_name`], with a did-you-mean error; it is
+        /// implemented next to the JSON decoder, so the tree does not depend
+        /// on the error type.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Operator {
             $($(#[$doc])* $variant,)*
         }
 
         impl Operator {
+            /// How many operators there are: the length of [`Operator::ALL`].
+            pub const COUNT: usize = [$(Operator::$variant,)*].len();
+
             /// Every operator, in the official client's order.
-            pub const ALL: [Operator; 20] = [$(Operator::$variant,)*];
+            pub const ALL: [Operator; Operator::COUNT] = [$(Operator::$variant,)*];
 
             /// The JSON name (`eq`, `starts_with`, …).
             pub fn name(self) -> &'static str {
@@ -451,13 +414,6 @@ operators! {
 impl fmt::Display for Operator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Operator {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> Result<Operator, crate::Error> {
-        Operator::from_name(s).ok_or_else(|| crate::error::unknown_operator(s))
     }
 }
 

@@ -13,6 +13,7 @@
 use std::fmt::{self, Write};
 
 use super::{Condition, FieldPath, Filter, Group, Node, Operand, Operator};
+use crate::lexical::is_plain_segment;
 
 /// One unit of pending output.
 enum Piece<'a> {
@@ -228,32 +229,6 @@ fn or_operands<'a>(items: &'a [Node], next: &mut Vec<Piece<'a>>) {
     }
 }
 
-/// Words that cannot start a field without backticks.
-pub(crate) const RESERVED: [&str; 10] = [
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "null",
-    "true",
-    "false",
-    "exists",
-    "case_sensitive",
-];
-
-pub(crate) fn is_reserved(word: &str) -> bool {
-    RESERVED.iter().any(|k| k.eq_ignore_ascii_case(word))
-}
-
-pub(crate) fn is_ident_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
-}
-
-pub(crate) fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
 /// Writes a field path, backticking the segments that are not identifiers
 /// (and, for a comparison's field, a first segment that is a keyword).
 pub(crate) fn write_path(path: &FieldPath, keyword_safe: bool, out: &mut dyn Write) -> fmt::Result {
@@ -261,12 +236,7 @@ pub(crate) fn write_path(path: &FieldPath, keyword_safe: bool, out: &mut dyn Wri
         if i > 0 {
             out.write_char('.')?;
         }
-        let plain = if i == 0 {
-            seg.starts_with(is_ident_start) && (!keyword_safe || !is_reserved(seg))
-        } else {
-            true
-        } && seg.chars().all(is_ident_char);
-        if plain {
+        if is_plain_segment(seg, i == 0, keyword_safe) {
             out.write_str(seg)?;
         } else {
             out.write_char('`')?;
@@ -291,38 +261,46 @@ fn write_condition(c: &Condition, out: &mut dyn Write) -> fmt::Result {
         out.write_str("case_sensitive ")?;
     }
     write_path(&c.field, true, out)?;
-    let literal_bool = match &c.value {
-        Operand::Literal(serde_json::Value::Bool(b)) => Some(*b),
-        _ => None,
-    };
-    let (op, with_value) = match (c.operator, literal_bool) {
-        (Operator::Exists, Some(true)) => ("exists", false),
-        (Operator::Exists, Some(false)) => ("not exists", false),
-        (Operator::IsNull, Some(true)) => ("is null", false),
-        (Operator::IsNull, Some(false)) => ("is not null", false),
-        (op, _) => (symbol(op), true),
-    };
     out.write_char(' ')?;
-    out.write_str(op)?;
-    if with_value {
-        out.write_char(' ')?;
-        write_operand(&c.value, out)?;
+    match without_value(c) {
+        Some(form) => out.write_str(form),
+        None => {
+            out.write_str(symbol(c.operator))?;
+            out.write_char(' ')?;
+            write_operand(&c.value, out)
+        }
     }
-    Ok(())
+}
+
+/// The form that stands for operator and value together, when there is one:
+/// `exists`, `not exists`, `is null`, `is not null` (for a literal boolean).
+fn without_value(c: &Condition) -> Option<&'static str> {
+    use Operator::*;
+    let Operand::Literal(serde_json::Value::Bool(b)) = c.value else {
+        return None;
+    };
+    match c.operator {
+        Exists => Some(if b { "exists" } else { "not exists" }),
+        IsNull => Some(if b { "is null" } else { "is not null" }),
+        Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith | Regex
+        | Text | Phrase | Words | GeoRadius | GeoBoundingBox | GeoPolygon => None,
+    }
 }
 
 /// The DSL spelling of an operator followed by a value.
 fn symbol(op: Operator) -> &'static str {
+    use Operator::*;
     match op {
-        Operator::Eq => "=",
-        Operator::Ne => "!=",
-        Operator::Gt => ">",
-        Operator::Gte => ">=",
-        Operator::Lt => "<",
-        Operator::Lte => "<=",
-        Operator::Nin => "not in",
-        Operator::Regex => "matches",
-        other => other.name(),
+        Eq => "=",
+        Ne => "!=",
+        Gt => ">",
+        Gte => ">=",
+        Lt => "<",
+        Lte => "<=",
+        Nin => "not in",
+        Regex => "matches",
+        In | Contains | StartsWith | EndsWith | Exists | IsNull | Text | Phrase | Words
+        | GeoRadius | GeoBoundingBox | GeoPolygon => op.name(),
     }
 }
 

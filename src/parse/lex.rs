@@ -1,5 +1,7 @@
 //! Tokens of the DSL, read with nom combinators over `&str`; positions are
-//! byte offsets into the source.
+//! byte offsets into the source. Which words are reserved and what an
+//! identifier is come from [`crate::lexical`]; how a token is named in a
+//! message ([`describe`], [`keyword_hint`]) is here too.
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
@@ -8,8 +10,9 @@ use nom::combinator::{opt, recognize};
 use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Parser};
 
-use crate::ast::{is_ident_char, is_ident_start, is_reserved, FieldPath, Span};
+use crate::ast::{FieldPath, Span};
 use crate::error::{Error, ErrorCode};
+use crate::lexical::{is_bare_char, is_ident_char, is_ident_start, is_reserved};
 
 /// nom's error for the lexer: "did not match here". Every diagnostic is
 /// built by the parser, which knows what it expected.
@@ -27,31 +30,31 @@ impl<I> ParseError<I> for NoMatch {
 
 type Lex<'s, T> = IResult<&'s str, T, NoMatch>;
 
-pub(super) fn is_word_start(c: char) -> bool {
-    is_ident_start(c)
-}
-
-pub(super) fn is_word_char(c: char) -> bool {
-    is_ident_char(c)
-}
-
-/// Words that cannot be a bare-word value (`true`, `false`, `null` are
-/// literals, not keywords).
-pub(super) fn keyword(w: &str) -> bool {
-    ["and", "or", "not", "in", "is", "exists"]
-        .iter()
-        .any(|k| k.eq_ignore_ascii_case(w))
-}
-
 /// How a token is named in a message.
 pub(super) fn describe(tok: &str) -> String {
     if tok.is_empty() {
         "end of input".to_owned()
-    } else if tok.chars().all(is_word_char) && (keyword(tok) || is_reserved(tok)) {
+    } else if is_reserved(tok) {
         format!("keyword `{tok}`")
     } else {
         format!("`{tok}`")
     }
+}
+
+/// The caret label for a token that stands where something else was expected.
+pub(super) fn keyword_hint(tok: &str, expected: &str) -> String {
+    if tok.is_empty() {
+        return "found end of input".to_owned();
+    }
+    if is_reserved(tok) {
+        let q = if expected == "a field" || expected == "a condition" {
+            format!("write it in backticks (`{tok}`) if it is a field name")
+        } else {
+            format!("quote it (\"{tok}\") if it is a string")
+        };
+        return format!("found keyword `{tok}`; {q}");
+    }
+    format!("expected {expected} here")
 }
 
 fn ws(i: &str) -> Lex<'_, &str> {
@@ -64,11 +67,7 @@ fn word(i: &str) -> Lex<'_, &str> {
 
 /// `[A-Za-z_][A-Za-z0-9_.-]*`: a bare-word string value.
 fn bare(i: &str) -> Lex<'_, &str> {
-    recognize((
-        satisfy(is_ident_start),
-        take_while(|c: char| is_ident_char(c) || c == '.' || c == '-'),
-    ))
-    .parse(i)
+    recognize((satisfy(is_ident_start), take_while(is_bare_char))).parse(i)
 }
 
 /// A JSON number's text: `-? digits (. digits)? ([eE] [+-]? digits)?`.
