@@ -46,7 +46,8 @@ pub use error::{Error, ErrorCode};
 pub use limits::Limits;
 pub use span::Span;
 
-/// The README's examples, compiled and run as doctests.
+/// The README's examples, compiled and run as doctests (they use the SQL
+/// backend and the SQLite driver, so they run with feature `sqlite`).
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sqlite"))]
 pub struct ReadmeDoctests;

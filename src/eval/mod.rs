@@ -28,7 +28,9 @@ mod text;
 mod typed;
 mod value;
 
+#[cfg(feature = "sql")]
 pub(crate) use fold::lower;
+#[cfg(feature = "sql")]
 pub(crate) use instant::instant;
 pub use record::{
     lookup_json, ClusterRecord, Direct, Field, Found, Leaf, RawBuffer, RawRecord, Record,

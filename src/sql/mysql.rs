@@ -14,6 +14,9 @@ use super::load::{create_table_sql, insert_sql, row, Cell};
 use super::{build, db_error, Compiled, Dialect, Schema};
 use crate::error::Error;
 
+/// The dialect this driver runs.
+const DIALECT: Dialect = Dialect::MySql;
+
 /// Connects to a `mysql://` URL (no TLS: local and private networks).
 pub fn connect(url: &str) -> Result<Conn, Error> {
     let opts = Opts::from_url(url).map_err(db_error)?;
@@ -27,7 +30,7 @@ pub fn connect(url: &str) -> Result<Conn, Error> {
 /// Creates the schema's table if it is missing (outside any transaction:
 /// MySQL commits implicitly around DDL).
 pub fn create_table(conn: &mut impl Queryable, schema: &Schema) -> Result<(), Error> {
-    conn.query_drop(create_table_sql(schema, Dialect::MySql))
+    conn.query_drop(create_table_sql(schema, DIALECT))
         .map_err(db_error)
 }
 
@@ -52,7 +55,7 @@ impl<'c, C: Queryable> Loader<'c, C> {
     /// Prepares the upsert for `schema`. Call [`create_table`] first, outside
     /// any transaction: MySQL commits implicitly around DDL.
     pub fn new(conn: &'c mut C, schema: &Schema) -> Result<Loader<'c, C>, Error> {
-        let sql = insert_sql(schema, Dialect::MySql);
+        let sql = insert_sql(schema, DIALECT);
         Ok(Loader {
             conn,
             sql,
@@ -92,11 +95,11 @@ pub fn query(
     let select = compiled
         .select()
         .order_by(
-            sea_query::Alias::new(Dialect::MySql.load_order()),
+            sea_query::Alias::new(DIALECT.load_order()),
             sea_query::Order::Asc,
         )
         .to_owned();
-    let (sql, values) = build(&select, Dialect::MySql);
+    let (sql, values) = build(&select, DIALECT);
     let params: Vec<MyValue> = values.0.iter().map(value).collect();
     let params = if params.is_empty() {
         Params::Empty
@@ -116,7 +119,7 @@ pub fn rows(
     conn: &mut impl Queryable,
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<Vec<Cell>>, Error> {
-    let (sql, values) = build(select, Dialect::MySql);
+    let (sql, values) = build(select, DIALECT);
     let params: Vec<MyValue> = values.0.iter().map(value).collect();
     let params = if params.is_empty() {
         Params::Empty
@@ -145,7 +148,7 @@ pub fn rows(
 
 impl super::driver::Driver for Conn {
     fn dialect(&self) -> Dialect {
-        Dialect::MySql
+        DIALECT
     }
 
     fn create_table(&mut self, schema: &Schema) -> Result<(), Error> {
@@ -161,7 +164,7 @@ impl super::driver::Driver for Conn {
     }
 
     fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error> {
-        let sql = insert_sql(schema, Dialect::MySql);
+        let sql = insert_sql(schema, DIALECT);
         for cells in rows {
             let params: Vec<MyValue> = cells.into_iter().map(cell).collect();
             self.exec_drop(&sql, Params::Positional(params))

@@ -13,6 +13,9 @@ use super::load::{create_table_sql, insert_sql, row, Cell};
 use super::{build, Compiled, Dialect, Schema};
 use crate::error::Error;
 
+/// The dialect this driver runs.
+const DIALECT: Dialect = Dialect::Postgres;
+
 pub use super::db_error;
 
 /// Connects to a `postgres://` URL (no TLS: local and private networks).
@@ -23,7 +26,7 @@ pub fn connect(url: &str) -> Result<Client, Error> {
 /// Creates the schema's table if it is missing.
 pub fn create_table(client: &mut impl GenericClient, schema: &Schema) -> Result<(), Error> {
     client
-        .batch_execute(&create_table_sql(schema, Dialect::Postgres))
+        .batch_execute(&create_table_sql(schema, DIALECT))
         .map_err(db_error)
 }
 
@@ -39,7 +42,7 @@ impl<'c, C: GenericClient> Loader<'c, C> {
     /// client or inside a transaction.
     pub fn new(client: &'c mut C, schema: &Schema) -> Result<Loader<'c, C>, Error> {
         create_table(client, schema)?;
-        let sql = insert_sql(schema, Dialect::Postgres);
+        let sql = insert_sql(schema, DIALECT);
         let stmt = client.prepare(&sql).map_err(db_error)?;
         Ok(Loader {
             client,
@@ -108,7 +111,7 @@ pub fn query(
         .from(sea_query::Alias::new(&compiled.table))
         .cond_where(compiled.condition())
         .order_by(
-            sea_query::Alias::new(Dialect::Postgres.load_order()),
+            sea_query::Alias::new(DIALECT.load_order()),
             sea_query::Order::Asc,
         )
         .to_owned();
@@ -125,7 +128,7 @@ fn run(
     client: &mut impl GenericClient,
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<postgres::Row>, Error> {
-    let (sql, values) = build(select, Dialect::Postgres);
+    let (sql, values) = build(select, DIALECT);
     let stmt = client.prepare(&sql).map_err(db_error)?;
     let params: Vec<Box<dyn ToSql + Sync>> = values
         .0
@@ -170,7 +173,7 @@ pub fn rows(
 
 impl super::driver::Driver for Client {
     fn dialect(&self) -> Dialect {
-        Dialect::Postgres
+        DIALECT
     }
 
     fn create_table(&mut self, schema: &Schema) -> Result<(), Error> {
@@ -183,7 +186,7 @@ impl super::driver::Driver for Client {
 
     fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error> {
         let stmt = self
-            .prepare(&insert_sql(schema, Dialect::Postgres))
+            .prepare(&insert_sql(schema, DIALECT))
             .map_err(db_error)?;
         for cells in rows {
             let params: Vec<Box<dyn ToSql + Sync>> = cells

@@ -34,6 +34,9 @@ use crate::ast::{Condition, FieldPath, Filter, Group, Operator};
 use crate::error::Error;
 use crate::eval::{instant, lookup_json, lower, Found, Leaf, Predicate, Record};
 
+/// The dialect this driver runs.
+const DIALECT: Dialect = Dialect::Sqlite;
+
 /// Opens (or creates) a database file with siftql's functions registered.
 pub fn open(path: &str) -> Result<Connection, Error> {
     let conn = Connection::open(path).map_err(db_error)?;
@@ -194,7 +197,7 @@ fn leaves(doc: &Value, path: &[Box<str>], mode: i64) -> Value {
 
 /// Creates the schema's table if it is missing.
 pub fn create_table(conn: &Connection, schema: &Schema) -> Result<(), Error> {
-    conn.execute(&create_table_sql(schema, Dialect::Sqlite), [])
+    conn.execute(&create_table_sql(schema, DIALECT), [])
         .map_err(db_error)?;
     Ok(())
 }
@@ -221,7 +224,7 @@ impl<'c> Loader<'c> {
     /// Prepares the upsert for `schema` (creating its table if missing).
     pub fn new(conn: &'c Connection, schema: &Schema) -> Result<Loader<'c>, Error> {
         create_table(conn, schema)?;
-        let sql = insert_sql(schema, Dialect::Sqlite);
+        let sql = insert_sql(schema, DIALECT);
         let stmt = conn.prepare(&sql).map_err(db_error)?;
         Ok(Loader {
             stmt,
@@ -263,11 +266,11 @@ pub fn query(
     let select = compiled
         .select()
         .order_by(
-            sea_query::Alias::new(Dialect::Sqlite.load_order()),
+            sea_query::Alias::new(DIALECT.load_order()),
             sea_query::Order::Asc,
         )
         .to_owned();
-    let (sql, values) = build(&select, Dialect::Sqlite);
+    let (sql, values) = build(&select, DIALECT);
     let mut stmt = conn.prepare(&sql).map_err(db_error)?;
     let params: Vec<_> = values.0.iter().map(to_sql).collect();
     let mut rows = stmt.query(params_from_iter(params)).map_err(db_error)?;
@@ -285,7 +288,7 @@ pub fn rows(
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<Vec<Cell>>, Error> {
     use rusqlite::types::ValueRef;
-    let (sql, values) = build(select, Dialect::Sqlite);
+    let (sql, values) = build(select, DIALECT);
     let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
     let width = stmt.column_count();
     let params: Vec<_> = values.0.iter().map(to_sql).collect();
@@ -310,7 +313,7 @@ pub fn rows(
 
 impl Driver for Connection {
     fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
+        DIALECT
     }
 
     fn create_table(&mut self, schema: &Schema) -> Result<(), Error> {
@@ -323,7 +326,7 @@ impl Driver for Connection {
 
     fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error> {
         let mut stmt = self
-            .prepare_cached(&insert_sql(schema, Dialect::Sqlite))
+            .prepare_cached(&insert_sql(schema, DIALECT))
             .map_err(db_error)?;
         for r in rows {
             stmt.execute(params_from_iter(r.into_iter().map(cell_value)))

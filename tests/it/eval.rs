@@ -15,6 +15,7 @@ fn check(filter: &str, cases: &[(Value, bool)]) -> usize {
     let f = Filter::parse_any(filter, &Default::default())
         .unwrap_or_else(|e| panic!("{}", e.render(filter)));
     let p = Predicate::new(&f).unwrap_or_else(|e| panic!("{}", e.render(filter)));
+    #[cfg(feature = "sqlite")]
     crate::sql::check_sqlite(&f, cases);
     let on_members = Predicate::new(&on_members(&f)).unwrap();
     let mut fitted = 0;

@@ -36,11 +36,13 @@ fn roundtrip_corpus() {
 }
 
 #[test]
+#[cfg(feature = "eval")]
 fn eval_corpus() {
     replay("eval", siftql::fuzz::eval);
 }
 
 #[test]
+#[cfg(feature = "sql")]
 fn sql_corpus() {
     replay("sql", siftql::fuzz::sql);
 }

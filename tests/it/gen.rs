@@ -565,6 +565,7 @@ pub fn cluster_filter() -> impl Strategy<Value = Filter> {
     group_of(node).prop_map(Filter::from)
 }
 
+#[cfg(feature = "sql")]
 /// Conditions the SQL backend compiles on every JSON path of `dialect`: the
 /// operators of its capability table, no array/object values, and on
 /// PostgreSQL and MySQL no RFC 3339 range literals.
@@ -598,6 +599,7 @@ pub fn sql_condition(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Con
     })
 }
 
+#[cfg(feature = "sql")]
 /// Filters of [`sql_condition`]s: mostly small and shallow, so that they
 /// match some records and not others.
 pub fn sql_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filter> {
@@ -674,6 +676,7 @@ pub fn typed_record() -> impl Strategy<Value = Value> {
         })
 }
 
+#[cfg(feature = "sql")]
 /// The schema of [`typed_record`]s.
 pub const TYPED_SCHEMA: &str = r#"{"table": "TABLE", "document": "doc", "open": true, "columns": [
     {"field": "s", "column": "s", "type": "text"},
@@ -681,6 +684,7 @@ pub const TYPED_SCHEMA: &str = r#"{"table": "TABLE", "document": "doc", "open": 
     {"field": "b", "column": "b", "type": "bool"},
     {"field": "t", "column": "t", "type": "timestamp"}]}"#;
 
+#[cfg(feature = "sql")]
 /// Conditions on the typed fields (and a JSON one) with literals of every
 /// type, so that mismatches are exercised too.
 pub fn typed_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filter> {

@@ -125,8 +125,12 @@ fn catastrophic_looking_regexes() {
             serde_json::to_string(pattern).unwrap()
         ))
         .unwrap();
-        let p = siftql::eval::Predicate::new(&f).unwrap();
-        let _ = p.matches(&serde_json::json!({ "x": "a".repeat(10_000) + "!" }));
+        #[cfg(feature = "eval")]
+        let _ = siftql::eval::Predicate::new(&f)
+            .unwrap()
+            .matches(&serde_json::json!({ "x": "a".repeat(10_000) + "!" }));
+        #[cfg(not(feature = "eval"))]
+        drop(f);
     }
     assert_eq!(
         reject(r#"x matches "a{1000000}""#, &Limits::default()),

@@ -2,15 +2,19 @@
 
 mod api;
 mod diagnostics;
+#[cfg(feature = "eval")]
 mod eval;
+#[cfg(feature = "eval")]
 mod eval_props;
 mod fixtures;
 mod fuzz_corpus;
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 mod gen;
 mod hostile;
 mod json;
 mod limits;
 mod mongo;
 mod roundtrip;
+#[cfg(feature = "sqlite")]
 mod sql;
 mod syntax;

@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use siftql::eval::Predicate;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 use siftql::sql::driver::Driver;
 use siftql::sql::{compile, sqlite, Dialect, Schema};
 use siftql::{ErrorCode, Filter};
@@ -325,6 +326,7 @@ fn default_schema_rejects_records_that_do_not_fit() {
     let _ = json!(null);
 }
 
+#[cfg(feature = "postgres")]
 /// The PostgreSQL server of `SIFTQL_TEST_POSTGRES_URL`, or `None` (and a
 /// note on stderr) when it is unset. A set URL that does not connect fails.
 fn postgres() -> Option<siftql::sql::postgres::Client> {
@@ -346,6 +348,7 @@ fn own_table(prefix: &str) -> String {
     format!("{prefix}_{}_{nanos}_{n}", std::process::id())
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 /// Runs 2,000 generated cases of filters × records through `run` (which
 /// loads the records into the table and returns the documents the compiled
 /// filter selects) and requires the evaluator's answer.
@@ -416,6 +419,7 @@ fn differential_over(
     }
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 fn own_schema(prefix: &str) -> Schema {
     Schema::from_json_str(&format!(
         r#"{{"table": "{}", "document": "doc", "open": true}}"#,
@@ -424,6 +428,7 @@ fn own_schema(prefix: &str) -> Schema {
     .unwrap()
 }
 
+#[cfg(feature = "mysql")]
 /// The MySQL/MariaDB server of `SIFTQL_TEST_MYSQL_URL`, or `None` (and a
 /// note on stderr) when it is unset. A set URL that does not connect fails.
 fn mysql() -> Option<siftql::sql::mysql::Conn> {
@@ -434,6 +439,7 @@ fn mysql() -> Option<siftql::sql::mysql::Conn> {
     Some(siftql::sql::mysql::connect(&url).unwrap_or_else(|e| panic!("{url}: {e}")))
 }
 
+#[cfg(feature = "mysql")]
 /// MySQL takes JSON paths only as literals; hostile key names must still
 /// mean exactly that key (sea-query escapes the literal).
 #[test]
@@ -567,6 +573,7 @@ fn regression_text_column_date_against_an_instant() {
     }
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 /// Loads `texts` into `schema`'s table through `db` and runs `compiled`,
 /// all inside a transaction that is rolled back.
 fn run_rolled_back(
@@ -592,6 +599,7 @@ fn run_rolled_back(
     result.map(|()| got)
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 /// Runs `test` with a table of this run's own, then drops it; nothing
 /// when the database's URL is unset.
 fn with_table(
@@ -606,14 +614,17 @@ fn with_table(
     db.execute(&format!("DROP TABLE {table}")).unwrap();
 }
 
+#[cfg(feature = "postgres")]
 fn pg() -> Option<Box<dyn Driver>> {
     postgres().map(|c| Box::new(c) as Box<dyn Driver>)
 }
 
+#[cfg(feature = "mysql")]
 fn my() -> Option<Box<dyn Driver>> {
     mysql().map(|c| Box::new(c) as Box<dyn Driver>)
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn postgres_agrees_with_the_evaluator() {
     with_table(pg(), own_schema("siftql_t"), |db, schema| {
@@ -623,6 +634,7 @@ fn postgres_agrees_with_the_evaluator() {
     });
 }
 
+#[cfg(feature = "mysql")]
 #[test]
 fn mysql_agrees_with_the_evaluator() {
     with_table(my(), own_schema("siftql_t"), |db, schema| {
@@ -632,6 +644,7 @@ fn mysql_agrees_with_the_evaluator() {
     });
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn typed_columns_agree_with_the_evaluator_on_postgres() {
     with_table(pg(), typed_schema("siftql_ty"), |db, schema| {
@@ -641,6 +654,7 @@ fn typed_columns_agree_with_the_evaluator_on_postgres() {
     });
 }
 
+#[cfg(feature = "mysql")]
 #[test]
 fn typed_columns_agree_with_the_evaluator_on_mysql() {
     with_table(my(), typed_schema("siftql_ty"), |db, schema| {
