@@ -57,6 +57,68 @@ fn eq_one(d: Dialect, c: &Column, v: &Value, ci: bool) -> Result<Condition, Gap>
     })
 }
 
+/// `x in [..]`: one membership test for the literals of the column's kind
+/// (`IN (…)`, comparing text by code point), and `x IS NULL` for `null`;
+/// literals of another kind can never match.
+fn in_list(d: Dialect, c: &Column, items: &[Value], ci: bool) -> Result<Condition, Gap> {
+    let x = col(c);
+    let (mut texts, mut numbers, mut bools) = (Vec::new(), Vec::new(), Vec::new());
+    let mut any = Condition::any();
+    for item in items {
+        match (item, c.ty) {
+            (Value::String(s), ty) if is_texty(ty) => texts.push(s),
+            (Value::Number(_), ty) if is_numeric(ty) => {
+                numbers.push(sql_value(item).ok_or(Gap::StructuredValue)?)
+            }
+            (Value::Bool(b), ColumnType::Bool) => bools.push(*b),
+            // A single literal, `null`, and literals of another kind: as `eq`.
+            _ => any = any.add(eq_one(d, c, item, ci)?),
+        }
+    }
+    match texts.as_slice() {
+        [] => {}
+        [one] => any = any.add(eq_one(d, c, &Value::String((*one).clone()), ci)?),
+        many => {
+            let x = if ci { lower_expr(d, x.clone()) } else { x.clone() };
+            let (column, literal) = d.binary_text();
+            let template = format!("{column} IN ({})", vec![literal; many.len()].join(", "));
+            let mut exprs = vec![x];
+            exprs.extend(
+                many.iter()
+                    .map(|s| text(if ci { lower(s) } else { (*s).clone() })),
+            );
+            any = any.add(
+                Condition::all()
+                    .add(col(c).is_not_null())
+                    .add(d.frag(template, exprs)),
+            );
+        }
+    }
+    match numbers.len() {
+        0 => {}
+        1 => {
+            any = any.add(
+                Condition::all()
+                    .add(x.clone().is_not_null())
+                    .add(x.clone().eq(numbers.remove(0))),
+            )
+        }
+        _ => {
+            any = any.add(
+                Condition::all()
+                    .add(x.clone().is_not_null())
+                    .add(x.clone().is_in(numbers)),
+            )
+        }
+    }
+    bools.sort_unstable();
+    bools.dedup();
+    for b in bools {
+        any = any.add(eq_one(d, c, &Value::Bool(b), ci)?);
+    }
+    Ok(any)
+}
+
 /// The SQL symbol of a range operator.
 pub(super) fn range_symbol(op: Operator) -> &'static str {
     use Operator::*;
@@ -191,9 +253,7 @@ pub(super) fn condition(
         Operator::Ne => eq_one(d, c, v, ci)?.not(),
         Operator::In | Operator::Nin => {
             let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
-            let any = items.iter().try_fold(Condition::any(), |acc, item| {
-                Ok::<_, Gap>(acc.add(eq_one(d, c, item, ci)?))
-            })?;
+            let any = in_list(d, c, items, ci)?;
             if cond.operator == Operator::Nin {
                 any.not()
             } else {

@@ -135,12 +135,88 @@ impl<'a> At<'a> {
         }
     }
 
+    /// The test "candidate is a number and `<op>` this literal", exactly.
+    fn number_compare(&self, op: &str, n: &serde_json::Number) -> Result<Fragment, Gap> {
+        let lit = self.d.json_number_literal(n)?;
+        Ok(Fragment::new(
+            format!(
+                "{} AND {} {op} {}",
+                self.d.json_is_number(),
+                self.d.json_number(),
+                lit.text
+            ),
+            lit.params,
+        ))
+    }
+
+    /// `in [..]`: one walk of the path, each candidate tested against every
+    /// literal of its kind in one `IN`; `null` in the list also matches
+    /// missing.
+    fn in_list(&self, items: &[Value], ci: bool) -> Result<Condition, Gap> {
+        if items.len() <= 1 {
+            return items
+                .iter()
+                .try_fold(Condition::any(), |acc, item| Ok(acc.add(self.eq(item, ci)?)));
+        }
+        let (mut texts, mut numbers, mut tests) = (Vec::new(), Vec::new(), Vec::new());
+        let mut null = false;
+        for item in items {
+            match item {
+                Value::Null => null = true,
+                Value::Bool(_) => tests.push(self.eq_test(item, ci)?),
+                Value::Number(n) => numbers.push(self.d.json_number_literal(n)?),
+                Value::String(s) => texts.push(text(if ci { lower(s) } else { s.clone() })),
+                Value::Array(_) | Value::Object(_) => return Err(Gap::StructuredValue),
+            }
+        }
+        if null {
+            tests.push(Fragment::new(self.d.json_is_null(), vec![]));
+        }
+        if !numbers.is_empty() {
+            let marks: Vec<&str> = numbers.iter().map(|n| n.text.as_str()).collect();
+            let sql = format!(
+                "{} AND {} IN ({})",
+                self.d.json_is_number(),
+                self.d.json_number(),
+                marks.join(", ")
+            );
+            tests.push(Fragment::new(
+                sql,
+                numbers.iter().flat_map(|n| n.params.iter().cloned()).collect(),
+            ));
+        }
+        if !texts.is_empty() {
+            let sql = format!(
+                "{} AND ? IN ({})",
+                self.d.json_is_text(),
+                vec!["?"; texts.len()].join(", ")
+            );
+            let mut exprs = vec![self.text(ci)];
+            exprs.extend(texts);
+            tests.push(Fragment::new(sql, exprs));
+        }
+        let test = Fragment::new(
+            tests
+                .iter()
+                .map(|t| format!("({})", t.text))
+                .collect::<Vec<_>>()
+                .join(" OR "),
+            tests.into_iter().flat_map(|t| t.params).collect(),
+        );
+        let hit = self.exists(Candidates::ValueOrElements, Some(test));
+        Ok(if null {
+            Condition::any().add(self.found().not()).add(hit)
+        } else {
+            hit
+        })
+    }
+
     /// The test "candidate equals this scalar literal".
     fn eq_test(&self, v: &Value, ci: bool) -> Result<Fragment, Gap> {
         Ok(match v {
             Value::Null => Fragment::new(self.d.json_is_null(), vec![]),
             Value::Bool(b) => Fragment::new(self.d.json_is_bool(*b), vec![]),
-            Value::Number(n) => self.d.json_number_compare("=", n)?,
+            Value::Number(n) => self.number_compare("=", n)?,
             Value::String(s) => {
                 let lit = if ci { lower(s) } else { s.clone() };
                 Fragment::new(
@@ -180,7 +256,7 @@ impl<'a> At<'a> {
         let sym = range_symbol(op);
         let rows = Candidates::ValueOrElements;
         Ok(match v {
-            Value::Number(n) => self.exists(rows, Some(self.d.json_number_compare(sym, n)?)),
+            Value::Number(n) => self.exists(rows, Some(self.number_compare(sym, n)?)),
             Value::String(s) => {
                 let lit = text(if ci { lower(s) } else { s.clone() });
                 match instant(s) {
@@ -216,9 +292,7 @@ impl<'a> At<'a> {
             Ne => self.eq(v, ci)?.not(),
             In | Nin => {
                 let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
-                let hit = items.iter().try_fold(Condition::any(), |acc, item| {
-                    Ok::<_, Gap>(acc.add(self.eq(item, ci)?))
-                })?;
+                let hit = self.in_list(items, ci)?;
                 if op == Nin {
                     hit.not()
                 } else {

@@ -216,6 +216,27 @@ struct Compiler<'a> {
     limits: &'a Limits,
 }
 
+/// The most items one `AND`/`OR` chain of the SQL holds; longer lists nest
+/// as a tree of chains (see [`balanced`]).
+const CHAIN: usize = 32;
+
+/// `items` joined by `empty()`'s connective, nested so that no chain holds
+/// more than [`CHAIN`] items. sea-query renders a chain of `n` items as
+/// `n` nested binary expressions, recursively (so a long one overflows the
+/// stack), and SQLite counts each as a level of expression depth (1,000 at
+/// most): a tree keeps both at `CHAIN · log_CHAIN(n)`.
+fn balanced(mut items: Vec<Condition>, empty: fn() -> Condition) -> Condition {
+    while items.len() > CHAIN {
+        let mut chunks = Vec::with_capacity(items.len().div_ceil(CHAIN));
+        let mut rest = items.into_iter().peekable();
+        while rest.peek().is_some() {
+            chunks.push(rest.by_ref().take(CHAIN).fold(empty(), Condition::add));
+        }
+        items = chunks;
+    }
+    items.into_iter().fold(empty(), Condition::add)
+}
+
 fn always(b: bool) -> Condition {
     if b {
         Condition::all()
@@ -276,21 +297,19 @@ impl Fold for Compiler<'_> {
                 ),
             ));
         }
-        let mut all = Condition::all();
+        let mut all = Vec::new();
         if let Some(and) = parts.and {
-            for c in and {
-                all = all.add(c);
-            }
+            all.extend(and);
         }
         if let Some(or) = parts.or {
-            all = all.add(or.into_iter().fold(Condition::any(), Condition::add));
+            all.push(balanced(or, Condition::any));
         }
         if let Some(not) = parts.not {
             if !not.is_empty() {
-                all = all.add(not.into_iter().fold(Condition::any(), Condition::add).not());
+                all.push(balanced(not, Condition::any).not());
             }
         }
-        Ok(all)
+        Ok(balanced(all, Condition::all))
     }
 }
 

@@ -148,16 +148,24 @@ pub trait SqlDialect: Send + Sync + 'static {
         "LOWER(?)"
     }
 
+    /// Templates of one text expression each, for the column side and the
+    /// literal side of a comparison: what each is compared as so that text
+    /// compares by code point (PostgreSQL `COLLATE "C"`, MySQL `BINARY`).
+    fn binary_text(&self) -> (&'static str, &'static str) {
+        ("?", "?")
+    }
+
     /// Template of two text expressions compared by code point with `op`
     /// (`=`, `<`, …).
     fn text_compare(&self, op: &str) -> String {
-        format!("? {op} ?")
+        let (column, literal) = self.binary_text();
+        format!("{column} {op} {literal}")
     }
 
     /// Template of one text expression: the value text orders by, code
     /// point by code point.
     fn text_order(&self) -> &'static str {
-        "?"
+        self.binary_text().0
     }
 
     /// A substring test on a text column: a fragment whose first `?` is the
@@ -218,8 +226,19 @@ pub trait SqlDialect: Send + Sync + 'static {
     /// SQL true when the candidate is a JSON number.
     fn json_is_number(&self) -> &'static str;
 
-    /// The test "candidate is a number and `<op>` this literal", exactly.
-    fn json_number_compare(&self, op: &str, n: &serde_json::Number) -> Result<Fragment, Gap>;
+    /// SQL of the candidate's number (for a JSON number), compared exactly
+    /// with [`SqlDialect::json_number_literal`].
+    fn json_number(&self) -> &'static str;
+
+    /// A number literal to compare with [`SqlDialect::json_number`].
+    fn json_number_literal(&self, n: &serde_json::Number) -> Result<Fragment, Gap> {
+        Ok(Fragment::new(
+            "?",
+            vec![Expr::val(
+                super::sql_value(&serde_json::Value::Number(n.clone())).ok_or(Gap::StructuredValue)?,
+            )],
+        ))
+    }
 
     /// SQL true when the candidate is the JSON boolean `b`.
     fn json_is_bool(&self, b: bool) -> &'static str;

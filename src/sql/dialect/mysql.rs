@@ -11,7 +11,7 @@ use sea_query::{Expr, SelectStatement, Values};
 use super::{Affix, Candidates, Fragment, SqlDialect};
 use crate::ast::Operator;
 use crate::sql::geo;
-use crate::sql::{sql_value, text, ColumnType, Gap};
+use crate::sql::{text, ColumnType, Gap};
 
 /// MySQL and MariaDB.
 #[derive(Clone, Copy, Debug, Default)]
@@ -48,12 +48,8 @@ impl SqlDialect for MySqlDialect {
         }
     }
 
-    fn text_compare(&self, op: &str) -> String {
-        format!("CAST(? AS BINARY) {op} CAST(? AS BINARY)")
-    }
-
-    fn text_order(&self) -> &'static str {
-        "CAST(? AS BINARY)"
+    fn binary_text(&self) -> (&'static str, &'static str) {
+        ("CAST(? AS BINARY)", "CAST(? AS BINARY)")
     }
 
     fn text_match(&self, affix: Affix, needle: &str) -> Fragment {
@@ -133,13 +129,8 @@ impl SqlDialect for MySqlDialect {
         "JSON_TYPE(c.v) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL')"
     }
 
-    fn json_number_compare(&self, op: &str, n: &serde_json::Number) -> Result<Fragment, Gap> {
-        Ok(Fragment::new(
-            format!("{} AND CAST(c.v AS DOUBLE) {op} ?", self.json_is_number()),
-            vec![Expr::val(
-                sql_value(&serde_json::Value::Number(n.clone())).ok_or(Gap::StructuredValue)?,
-            )],
-        ))
+    fn json_number(&self) -> &'static str {
+        "CAST(c.v AS DOUBLE)"
     }
 
     fn json_is_bool(&self, b: bool) -> &'static str {

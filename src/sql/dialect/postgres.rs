@@ -49,12 +49,8 @@ impl SqlDialect for PostgresDialect {
         }
     }
 
-    fn text_compare(&self, op: &str) -> String {
-        format!("(? COLLATE \"C\") {op} ?")
-    }
-
-    fn text_order(&self) -> &'static str {
-        "(? COLLATE \"C\")"
+    fn binary_text(&self) -> (&'static str, &'static str) {
+        ("(? COLLATE \"C\")", "?")
     }
 
     // A bare date is midnight UTC, whatever the session's time zone.
@@ -113,13 +109,14 @@ impl SqlDialect for PostgresDialect {
         "jsonb_typeof(c.v) = 'number'"
     }
 
+    fn json_number(&self) -> &'static str {
+        "CAST(c.v #>> '{}' AS numeric)"
+    }
+
     // The literal travels as text so numeric keeps every digit.
-    fn json_number_compare(&self, op: &str, n: &serde_json::Number) -> Result<Fragment, Gap> {
+    fn json_number_literal(&self, n: &serde_json::Number) -> Result<Fragment, Gap> {
         Ok(Fragment::new(
-            format!(
-                "{} AND CAST(c.v #>> '{{}}' AS numeric) {op} CAST(CAST(? AS text) AS numeric)",
-                self.json_is_number()
-            ),
+            "CAST(CAST(? AS text) AS numeric)",
             vec![text(n.to_string())],
         ))
     }

@@ -11,7 +11,7 @@ use sea_query::{Expr, SelectStatement, Values};
 
 use super::{Affix, Candidates, Fragment, SqlDialect};
 use crate::ast::Operator;
-use crate::sql::{sql_value, text, ColumnType, Gap};
+use crate::sql::{text, ColumnType, Gap};
 
 /// SQLite.
 #[derive(Clone, Copy, Debug, Default)]
@@ -105,13 +105,8 @@ impl SqlDialect for SqliteDialect {
         "c.type IN ('integer', 'real')"
     }
 
-    fn json_number_compare(&self, op: &str, n: &serde_json::Number) -> Result<Fragment, Gap> {
-        Ok(Fragment::new(
-            format!("{} AND c.value {op} ?", self.json_is_number()),
-            vec![Expr::val(
-                sql_value(&serde_json::Value::Number(n.clone())).ok_or(Gap::StructuredValue)?,
-            )],
-        ))
+    fn json_number(&self) -> &'static str {
+        "c.value"
     }
 
     fn json_is_bool(&self, b: bool) -> &'static str {
