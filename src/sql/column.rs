@@ -79,7 +79,11 @@ fn in_list(d: Dialect, c: &Column, items: &[Value], ci: bool) -> Result<Conditio
         [] => {}
         [one] => any = any.add(eq_one(d, c, &Value::String((*one).clone()), ci)?),
         many => {
-            let x = if ci { lower_expr(d, x.clone()) } else { x.clone() };
+            let x = if ci {
+                lower_expr(d, x.clone())
+            } else {
+                x.clone()
+            };
             let (column, literal) = d.binary_text();
             let template = format!("{column} IN ({})", vec![literal; many.len()].join(", "));
             let mut exprs = vec![x];

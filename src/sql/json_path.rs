@@ -154,9 +154,9 @@ impl<'a> At<'a> {
     /// missing.
     fn in_list(&self, items: &[Value], ci: bool) -> Result<Condition, Gap> {
         if items.len() <= 1 {
-            return items
-                .iter()
-                .try_fold(Condition::any(), |acc, item| Ok(acc.add(self.eq(item, ci)?)));
+            return items.iter().try_fold(Condition::any(), |acc, item| {
+                Ok(acc.add(self.eq(item, ci)?))
+            });
         }
         let (mut texts, mut numbers, mut tests) = (Vec::new(), Vec::new(), Vec::new());
         let mut null = false;
@@ -182,7 +182,10 @@ impl<'a> At<'a> {
             );
             tests.push(Fragment::new(
                 sql,
-                numbers.iter().flat_map(|n| n.params.iter().cloned()).collect(),
+                numbers
+                    .iter()
+                    .flat_map(|n| n.params.iter().cloned())
+                    .collect(),
             ));
         }
         if !texts.is_empty() {

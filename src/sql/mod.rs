@@ -43,11 +43,13 @@ pub use dialect::{Dialect, SqlDialect};
 pub use page::{sortable, Sort, SortKey};
 pub use schema::{Column, ColumnType, Schema};
 
+use std::collections::HashMap;
+
 use sea_query::{Alias, Condition, Expr, Query, SelectStatement, Value as SqlValue, Values};
 use serde_json::Value;
 
 use crate::ast::{
-    Condition as FilterCondition, Filter, Fold, Group, GroupParts, Operand, Operator, Scope,
+    Condition as FilterCondition, Filter, Fold, Group, GroupParts, Node, Operand, Operator, Scope,
 };
 use crate::check::check_operand;
 use crate::error::{Error, ErrorCode};
@@ -216,6 +218,91 @@ struct Compiler<'a> {
     limits: &'a Limits,
 }
 
+impl Compiler<'_> {
+    /// The compiled items of one list, with the conditions that can share
+    /// one test of their field merged into it: in an OR list (`any`) the
+    /// `eq` and `in` conditions with literal values on one field and of one
+    /// case sensitivity become one `in`; in an AND list the `ne` and `nin`
+    /// become one `nin`. So `a = 1 or a = 2 or …` costs one membership test
+    /// (one walk of a JSON path), not one per condition.
+    fn merge(
+        &mut self,
+        nodes: &[Node],
+        compiled: Vec<Condition>,
+        any: bool,
+        scope: Scope,
+    ) -> Result<Vec<Condition>, Error> {
+        if nodes.len() < 2 || nodes.len() != compiled.len() {
+            return Ok(compiled);
+        }
+        let (single, list) = if any {
+            (Operator::Eq, Operator::In)
+        } else {
+            (Operator::Ne, Operator::Nin)
+        };
+        let scalar = |v: &Value| !matches!(v, Value::Array(_) | Value::Object(_));
+        let mut keys: HashMap<(&str, bool), usize> = HashMap::new();
+        let mut groups: Vec<Vec<&FilterCondition>> = Vec::new();
+        let mut first: Vec<usize> = Vec::new();
+        let mut dropped = vec![false; nodes.len()];
+        for (i, node) in nodes.iter().enumerate() {
+            let Node::Condition(c) = node else { continue };
+            let Operand::Literal(v) = &c.value else {
+                continue;
+            };
+            let fits = (c.operator == single && scalar(v))
+                || (c.operator == list && v.as_array().is_some_and(|a| a.iter().all(scalar)));
+            if !fits {
+                continue;
+            }
+            let key = (c.field.as_str(), scope.case_sensitive || c.case_sensitive);
+            match keys.get(&key) {
+                Some(&k) => {
+                    groups[k].push(c);
+                    dropped[i] = true;
+                }
+                None => {
+                    keys.insert(key, groups.len());
+                    groups.push(vec![c]);
+                    first.push(i);
+                }
+            }
+        }
+        let mut out: Vec<Option<Condition>> = compiled.into_iter().map(Some).collect();
+        for (members, at) in groups.iter().zip(first) {
+            let [head, _, ..] = members.as_slice() else {
+                continue;
+            };
+            let mut values = Vec::new();
+            for c in members {
+                match &c.value {
+                    Operand::Literal(Value::Array(items)) => values.extend(items.iter().cloned()),
+                    Operand::Literal(v) => values.push(v.clone()),
+                    Operand::Dynamic(_) => {}
+                }
+            }
+            let cs = scope.case_sensitive || head.case_sensitive;
+            let merged = FilterCondition {
+                field: head.field.clone(),
+                operator: list,
+                value: Operand::Literal(Value::Array(values)),
+                case_sensitive: cs,
+                span: head.span,
+            };
+            let inner = Scope {
+                case_sensitive: cs,
+                depth: scope.depth + 1,
+            };
+            out[at] = Some(self.condition(&merged, inner)?);
+        }
+        Ok(out
+            .into_iter()
+            .zip(dropped)
+            .filter_map(|(c, gone)| c.filter(|_| !gone))
+            .collect())
+    }
+}
+
 /// The most items one `AND`/`OR` chain of the SQL holds; longer lists nest
 /// as a tree of chains (see [`balanced`]).
 const CHAIN: usize = 32;
@@ -282,7 +369,7 @@ impl Fold for Compiler<'_> {
 
     fn group(
         &mut self,
-        _: &Group,
+        g: &Group,
         parts: GroupParts<Condition>,
         scope: Scope,
     ) -> Result<Condition, Error> {
@@ -299,13 +386,16 @@ impl Fold for Compiler<'_> {
         }
         let mut all = Vec::new();
         if let Some(and) = parts.and {
-            all.extend(and);
+            all.extend(self.merge(g.and.as_deref().unwrap_or_default(), and, false, scope)?);
         }
         if let Some(or) = parts.or {
+            let or = self.merge(g.or.as_deref().unwrap_or_default(), or, true, scope)?;
             all.push(balanced(or, Condition::any));
         }
         if let Some(not) = parts.not {
             if !not.is_empty() {
+                // The items of `NOT` are OR'd inside the negation.
+                let not = self.merge(g.not.as_deref().unwrap_or_default(), not, true, scope)?;
                 all.push(balanced(not, Condition::any).not());
             }
         }

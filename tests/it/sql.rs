@@ -41,6 +41,9 @@ fn rendered_sql_per_dialect() {
         r#"loc geo_radius {"center": {"lat": 52.52, "lon": 13.405}, "radius": 1000}"#,
         r#"not loc geo_bounding_box {"top_left": {"lat": 10, "lon": 170}, "bottom_right": {"lat": -10, "lon": -170}} or meta.p geo_bounding_box {"top_left": {"lat": 10, "lon": -1}, "bottom_right": {"lat": -10, "lon": 1}}"#,
         r#"loc geo_polygon {"exterior": {"points": [{"lat": 0, "lon": 0}, {"lat": 1, "lon": 0}, {"lat": 0, "lon": 1}]}} and name geo_radius {"center": {"lat": 0, "lon": 0}, "radius": 1}"#,
+        // One membership test for conditions that share a field.
+        r#"name = "a" or name in ["b", "c"] or n = 1 or case_sensitive(name = "D" or name = "E")"#,
+        r#"meta.team != "x" and meta.team not in ["y", 2] and not (meta.team = "z" or meta.team = null)"#,
     ];
     let mut out = String::new();
     for f in filters {
@@ -711,7 +714,10 @@ fn limits_on(db: &mut dyn siftql::sql::driver::Driver, schema: &Schema) {
     let filters = [
         format!("cluster_name in {}", list("n")),
         format!("metadata.team in {}", list("t")),
-        format!("num_clusters in {}", serde_json::to_string(&(0..n).collect::<Vec<_>>()).unwrap()),
+        format!(
+            "num_clusters in {}",
+            serde_json::to_string(&(0..n).collect::<Vec<_>>()).unwrap()
+        ),
         format!("cluster_name not in {}", list("n")),
         chain("cluster_name", "n", "=", " or "),
         chain("metadata.team", "t", "=", " or "),
@@ -751,4 +757,24 @@ fn limits_on(db: &mut dyn siftql::sql::driver::Driver, schema: &Schema) {
 fn filters_at_the_limits_run_on_sqlite() {
     let mut conn = sqlite::open(":memory:").unwrap();
     limits_on(&mut conn, &Schema::clusters());
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn filters_at_the_limits_run_on_postgres() {
+    let schema = Schema {
+        table: own_table("siftql_lim"),
+        ..Schema::clusters()
+    };
+    with_table(pg(), schema, limits_on);
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn filters_at_the_limits_run_on_mysql() {
+    let schema = Schema {
+        table: own_table("siftql_lim"),
+        ..Schema::clusters()
+    };
+    with_table(my(), schema, limits_on);
 }

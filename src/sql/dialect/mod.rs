@@ -235,7 +235,8 @@ pub trait SqlDialect: Send + Sync + 'static {
         Ok(Fragment::new(
             "?",
             vec![Expr::val(
-                super::sql_value(&serde_json::Value::Number(n.clone())).ok_or(Gap::StructuredValue)?,
+                super::sql_value(&serde_json::Value::Number(n.clone()))
+                    .ok_or(Gap::StructuredValue)?,
             )],
         ))
     }
