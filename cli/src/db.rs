@@ -36,6 +36,9 @@ pub struct LoadArgs {
     /// The table (the default cluster schema under another name).
     #[arg(long, default_value = "clusters")]
     table: String,
+    /// Skip creating the indexes siftql's SQL is written for (`siftql index` creates them later).
+    #[arg(long)]
+    no_index: bool,
     /// JSON Lines files of cluster records; `-` or none reads standard input.
     files: Vec<String>,
 }
@@ -77,6 +80,11 @@ fn filter(expr: &str) -> Result<Filter, Failure> {
 
 fn io_failure(e: io::Error) -> Failure {
     Failure::Other(e.to_string())
+}
+
+/// Bound values as a JSON array, as `siftql sql` prints them.
+pub fn values_json(values: &sea_query::Values) -> serde_json::Value {
+    serde_json::Value::Array(values.0.iter().map(sql_json).collect())
 }
 
 fn sql_json(v: &sea_query::Value) -> serde_json::Value {
@@ -121,9 +129,8 @@ pub fn sql(args: SqlArgs) -> Result<(), Failure> {
         writeln!(out, "[]").map_err(io_failure)?;
     } else {
         let (sql, values) = build(&select, dialect);
-        let values: Vec<_> = values.0.iter().map(sql_json).collect();
         writeln!(out, "{sql}").map_err(io_failure)?;
-        writeln!(out, "{}", serde_json::Value::Array(values)).map_err(io_failure)?;
+        writeln!(out, "{}", values_json(&values)).map_err(io_failure)?;
     }
     Ok(())
 }
@@ -153,6 +160,9 @@ pub fn load(args: LoadArgs) -> Result<(), Failure> {
     let schema = clusters(args.table);
     let count = load_files(db.as_mut(), &schema, &files)?;
     eprintln!("loaded {count} record(s) into {}", schema.table);
+    if !args.no_index {
+        siftql::sql::index::create_indexes(db.as_mut(), &schema).map_err(db_failure)?;
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! stderr), 1 any other failure.
 
 mod db;
+mod explain;
 mod filter;
 mod serve;
 
@@ -53,6 +54,10 @@ enum Command {
     Load(db::LoadArgs),
     /// Run a filter on the database; matching records as JSON Lines, exactly as loaded.
     Query(db::QueryArgs),
+    /// Create the indexes siftql's SQL is written for (the table too, if missing).
+    Index(explain::IndexArgs),
+    /// Print a filter's SQL, its values, and the database's plan for it (is an index used?).
+    Explain(explain::ExplainArgs),
     /// Serve `POST /v1/clusters/list` (the List Clusters API) from the database.
     Serve(serve::ServeArgs),
 }
@@ -157,6 +162,14 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Query(args) => {
             drop(out);
             return db::query(args);
+        }
+        Command::Index(args) => {
+            drop(out);
+            return explain::index(args);
+        }
+        Command::Explain(args) => {
+            drop(out);
+            return explain::explain(args);
         }
         Command::Serve(args) => {
             drop(out);

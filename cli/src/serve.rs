@@ -46,6 +46,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     if !args.load.is_empty() {
         let n = load_files(db.as_mut(), &schema, &args.load)?;
         eprintln!("loaded {n} record(s) into {}", schema.table);
+        siftql::sql::index::create_indexes(db.as_mut(), &schema).map_err(fail)?;
         db.checkpoint().map_err(fail)?;
     }
     let mut api_keys = args.api_keys;

@@ -222,10 +222,44 @@ pub(super) fn text_match(d: Dialect, x: Expr, affix: Affix, needle: &str, ci: bo
     } else {
         (x, needle.to_owned())
     };
-    let Fragment { text, params } = d.text_match(affix, &needle);
-    let mut exprs = vec![x];
+    let Fragment { text: sql, params } = d.text_match(affix, &needle);
+    let mut exprs = vec![x.clone()];
     exprs.extend(params);
-    d.frag(text, exprs)
+    let exact = d.frag(sql, exprs);
+    if affix != Affix::Prefix {
+        return exact;
+    }
+    // The strings that start with `p` are those from `p` up to (not
+    // including) its successor in code-point order: a range an index on
+    // the column's comparison key serves, written before the exact test.
+    let Some(upper) = prefix_successor(&needle) else {
+        return exact;
+    };
+    let (column, literal) = d.binary_text();
+    let key = d.apply(column, x);
+    let range = d.frag(
+        format!("? >= {literal} AND ? < {literal}"),
+        vec![key.clone(), text(needle), key, text(upper)],
+    );
+    d.frag("? AND ?", vec![range, exact])
+}
+
+/// The least string greater than every string that starts with `p`, in
+/// code-point order (`ab` → `ac`), or `None` when there is none (`p` is
+/// empty, or all U+10FFFF).
+pub(super) fn prefix_successor(p: &str) -> Option<String> {
+    let mut chars: Vec<char> = p.chars().collect();
+    while let Some(c) = chars.pop() {
+        let next = match c {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(n) = next {
+            chars.push(n);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 /// The affix a substring operator tests.
@@ -329,4 +363,32 @@ pub(super) fn condition(
         // A typed column holds text, a number or a boolean: never a point.
         Operator::GeoRadius | Operator::GeoBoundingBox | Operator::GeoPolygon => always(false),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_successor;
+
+    /// Every string that starts with `p` sorts before the successor, and
+    /// the successor itself does not start with `p`.
+    #[test]
+    fn prefix_successors_bound_the_strings_with_the_prefix() {
+        for (p, want) in [
+            ("ab", Some("ac")),
+            ("a\u{10FFFF}", Some("b")),
+            ("\u{D7FF}", Some("\u{E000}")),
+            ("\u{10FFFF}\u{10FFFF}", None),
+            ("", None),
+            ("z", Some("{")),
+        ] {
+            assert_eq!(prefix_successor(p).as_deref(), want, "{p:?}");
+        }
+        for p in ["ab", "é", "a\u{10FFFF}", "\u{D7FF}x"] {
+            let upper = prefix_successor(p).unwrap();
+            for s in [format!("{p}"), format!("{p}\u{10FFFF}\u{10FFFF}"), format!("{p}zz")] {
+                assert!(p <= s.as_str() && s.as_str() < upper.as_str(), "{p:?} {s:?}");
+            }
+            assert!(!upper.starts_with(p));
+        }
+    }
 }

@@ -81,6 +81,11 @@ pub trait Driver: Send {
         each: &mut dyn FnMut(&str) -> Result<(), Error>,
     ) -> Result<(), Error>;
 
+    /// The database's plan for a `SELECT` built for this driver's dialect
+    /// (PostgreSQL `EXPLAIN`, SQLite `EXPLAIN QUERY PLAN`, MySQL
+    /// `EXPLAIN`), one line a row of the plan.
+    fn explain(&mut self, select: &SelectStatement) -> Result<Vec<String>, Error>;
+
     /// A number that changes whenever another connection commits, if the
     /// database has one (SQLite's `PRAGMA data_version`); `None` otherwise.
     fn data_version(&mut self) -> Result<Option<i64>, Error> {

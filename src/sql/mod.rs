@@ -24,6 +24,7 @@
 //! ```
 
 pub mod driver;
+pub mod index;
 pub mod load;
 #[cfg(feature = "mysql")]
 pub mod mysql;

@@ -185,8 +185,50 @@ impl super::driver::Driver for Conn {
         query(self, compiled, each)
     }
 
+    fn explain(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<String>, Error> {
+        explain(self, select)
+    }
+
     fn close(self: Box<Self>) -> Result<(), Error> {
         drop(self);
         Ok(())
     }
+}
+
+/// `EXPLAIN` of a `SELECT` built for MySQL, with its values bound: one line
+/// a row, `column=value` for each column that is not `NULL`.
+pub fn explain(
+    conn: &mut impl Queryable,
+    select: &sea_query::SelectStatement,
+) -> Result<Vec<String>, Error> {
+    let (sql, values) = build(select, DIALECT);
+    let params: Vec<MyValue> = values.0.iter().map(value).collect();
+    let params = if params.is_empty() {
+        Params::Empty
+    } else {
+        Params::Positional(params)
+    };
+    let rows: Vec<mysql::Row> = conn
+        .exec(format!("{} {sql}", DIALECT.explain()), params)
+        .map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let names: Vec<String> = r
+                .columns_ref()
+                .iter()
+                .map(|c| c.name_str().into_owned())
+                .collect();
+            names
+                .iter()
+                .zip(r.unwrap())
+                .filter(|(_, v)| *v != MyValue::NULL)
+                .map(|(n, v)| match v {
+                    MyValue::Bytes(b) => format!("{n}={}", String::from_utf8_lossy(&b)),
+                    other => format!("{n}={}", other.as_sql(true)),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect())
 }

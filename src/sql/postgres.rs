@@ -212,7 +212,36 @@ impl super::driver::Driver for Client {
         query(self, compiled, each)
     }
 
+    fn explain(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<String>, Error> {
+        explain(self, select)
+    }
+
     fn close(self: Box<Self>) -> Result<(), Error> {
         Client::close(*self).map_err(db_error)
     }
+}
+
+/// `EXPLAIN` of a `SELECT` built for PostgreSQL, with its values bound: the
+/// plan's lines.
+pub fn explain(
+    client: &mut impl GenericClient,
+    select: &sea_query::SelectStatement,
+) -> Result<Vec<String>, Error> {
+    let (sql, values) = build(select, DIALECT);
+    let stmt = client
+        .prepare(&format!("{} {sql}", DIALECT.explain()))
+        .map_err(db_error)?;
+    let params: Vec<Box<dyn ToSql + Sync>> = values
+        .0
+        .iter()
+        .zip(stmt.params())
+        .map(|(v, ty)| value_param(v, ty))
+        .collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|b| b.as_ref()).collect();
+    client
+        .query(&stmt, &refs)
+        .map_err(db_error)?
+        .iter()
+        .map(|r| r.try_get::<_, String>(0).map_err(db_error))
+        .collect()
 }

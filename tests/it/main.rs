@@ -14,6 +14,8 @@ mod hostile;
 mod json;
 mod limits;
 mod mongo;
+#[cfg(feature = "sqlite")]
+mod plan;
 mod roundtrip;
 #[cfg(feature = "sqlite")]
 mod sql;

@@ -341,7 +341,7 @@ fn postgres() -> Option<siftql::sql::postgres::Client> {
 }
 
 /// A table name of this test run's own, so parallel runs do not collide.
-fn own_table(prefix: &str) -> String {
+pub fn own_table(prefix: &str) -> String {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()
@@ -618,12 +618,12 @@ fn with_table(
 }
 
 #[cfg(feature = "postgres")]
-fn pg() -> Option<Box<dyn Driver>> {
+pub fn pg() -> Option<Box<dyn Driver>> {
     postgres().map(|c| Box::new(c) as Box<dyn Driver>)
 }
 
 #[cfg(feature = "mysql")]
-fn my() -> Option<Box<dyn Driver>> {
+pub fn my() -> Option<Box<dyn Driver>> {
     mysql().map(|c| Box::new(c) as Box<dyn Driver>)
 }
 

@@ -34,6 +34,7 @@ use std::str::FromStr;
 
 use sea_query::{Expr, SelectStatement, Values};
 
+use super::index::IndexSpec;
 use super::{ColumnType, Gap};
 use crate::ast::Operator;
 use crate::error::{Error, ErrorCode};
@@ -314,6 +315,19 @@ pub trait SqlDialect: Send + Sync + 'static {
     }
 
     // ----- DDL and loading
+
+    /// The indexes (see `sql::index`) that serve this dialect's SQL on a
+    /// column of type `ty` whose quoted name is `column`. None by default.
+    fn column_indexes(&self, ty: ColumnType, column: &str) -> Vec<IndexSpec> {
+        let _ = (ty, column);
+        Vec::new()
+    }
+
+    /// The statement prefix that shows a query's plan instead of running
+    /// it (`EXPLAIN`, `EXPLAIN QUERY PLAN`).
+    fn explain(&self) -> &'static str {
+        "EXPLAIN"
+    }
 
     /// Quotes an identifier.
     fn quote(&self, name: &str) -> String {

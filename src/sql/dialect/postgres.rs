@@ -11,6 +11,7 @@ use sea_query::{Expr, SelectStatement, Values};
 use super::{Candidates, Fragment, SqlDialect};
 use crate::ast::Operator;
 use crate::sql::geo;
+use crate::sql::index::IndexSpec;
 use crate::sql::{text, ColumnType, Gap};
 
 /// PostgreSQL.
@@ -215,6 +216,33 @@ impl SqlDialect for PostgresDialect {
 
     fn document_text(&self) -> &'static str {
         "CAST(? AS text)"
+    }
+
+    // Text: the case-insensitive and the case-sensitive comparison keys
+    // (equality, `in`, ranges, prefixes); numbers and booleans: the column.
+    // (Instants are computed with a cast PostgreSQL does not call
+    // immutable, so timestamp ranges are not index-served.)
+    fn column_indexes(&self, ty: ColumnType, column: &str) -> Vec<IndexSpec> {
+        match ty {
+            ColumnType::Text | ColumnType::Timestamp => vec![
+                IndexSpec {
+                    suffix: "lower",
+                    key: format!("(LOWER({column}) COLLATE \"C\")"),
+                    method: None,
+                },
+                IndexSpec {
+                    suffix: "text",
+                    key: format!("({column} COLLATE \"C\")"),
+                    method: None,
+                },
+            ],
+            ColumnType::Integer | ColumnType::Float | ColumnType::Bool => vec![IndexSpec {
+                suffix: "value",
+                key: column.to_owned(),
+                method: None,
+            }],
+            ColumnType::Json => Vec::new(),
+        }
     }
 
     fn column_type(&self, ty: ColumnType, _key: bool) -> &'static str {

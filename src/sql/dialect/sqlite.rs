@@ -11,6 +11,7 @@ use sea_query::{Expr, SelectStatement, Values};
 
 use super::{Affix, Candidates, Fragment, SqlDialect};
 use crate::ast::Operator;
+use crate::sql::index::IndexSpec;
 use crate::sql::{text, ColumnType, Gap};
 
 /// SQLite.
@@ -167,6 +168,37 @@ impl SqlDialect for SqliteDialect {
             Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith | Regex
             | Exists | IsNull | Text => return None,
         })
+    }
+
+    // Text: the case-insensitive key (`siftql_lower` is deterministic, so
+    // SQLite indexes it; every connection that writes the table needs
+    // siftql's functions registered) and the column itself, which SQLite
+    // compares by bytes; numbers and booleans: the column.
+    fn column_indexes(&self, ty: ColumnType, column: &str) -> Vec<IndexSpec> {
+        match ty {
+            ColumnType::Text | ColumnType::Timestamp => vec![
+                IndexSpec {
+                    suffix: "lower",
+                    key: format!("siftql_lower({column})"),
+                    method: None,
+                },
+                IndexSpec {
+                    suffix: "text",
+                    key: column.to_owned(),
+                    method: None,
+                },
+            ],
+            ColumnType::Integer | ColumnType::Float | ColumnType::Bool => vec![IndexSpec {
+                suffix: "value",
+                key: column.to_owned(),
+                method: None,
+            }],
+            ColumnType::Json => Vec::new(),
+        }
+    }
+
+    fn explain(&self) -> &'static str {
+        "EXPLAIN QUERY PLAN"
     }
 
     fn column_type(&self, ty: ColumnType, _key: bool) -> &'static str {

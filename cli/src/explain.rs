@@ -1,0 +1,70 @@
+//! `siftql index` and `siftql explain`: the indexes siftql's SQL is written
+//! for, and the database's plan for a filter.
+
+use std::io::{self, Write};
+
+use siftql::sql::index::create_indexes;
+use siftql::sql::{build, compile_with};
+
+use crate::db::{bindings, clusters, open};
+use crate::Failure;
+
+#[derive(clap::Args)]
+pub struct IndexArgs {
+    /// The database: `sqlite:PATH` (default `sqlite:siftql.db`), `postgres://…` or `mysql://…`.
+    #[arg(long, default_value = "sqlite:siftql.db")]
+    db: String,
+    /// The table (the default cluster schema under another name).
+    #[arg(long, default_value = "clusters")]
+    table: String,
+}
+
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// The database: `sqlite:PATH` (default `sqlite:siftql.db`), `postgres://…` or `mysql://…`.
+    #[arg(long, default_value = "sqlite:siftql.db")]
+    db: String,
+    /// The table (the default cluster schema under another name).
+    #[arg(long, default_value = "clusters")]
+    table: String,
+    /// A value for a dynamic operand: `--bind inputs.q='"text"'` (JSON).
+    #[arg(long = "bind", value_name = "NAME=JSON")]
+    binds: Vec<String>,
+    /// The filter (DSL, or JSON when it starts with `{`).
+    expr: String,
+}
+
+fn failure(e: siftql::Error) -> Failure {
+    Failure::Other(e.message().to_owned())
+}
+
+/// Creates the table if it is missing and the indexes for its schema.
+pub fn index(args: IndexArgs) -> Result<(), Failure> {
+    let mut db = open(&args.db)?;
+    let schema = clusters(args.table);
+    db.create_table(&schema).map_err(failure)?;
+    let n = create_indexes(db.as_mut(), &schema).map_err(failure)?;
+    eprintln!("{n} index(es) on {} (created where missing)", schema.table);
+    Ok(())
+}
+
+/// The filter's SQL, its values, then the database's plan for it.
+pub fn explain(args: ExplainArgs) -> Result<(), Failure> {
+    let mut db = open(&args.db)?;
+    let schema = clusters(args.table);
+    let f = siftql::Filter::parse_any(&args.expr, &siftql::Limits::default())
+        .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
+    let compiled = compile_with(&f, &schema, db.dialect(), &bindings(&args.binds)?)
+        .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
+    let select = compiled.select();
+    let (sql, values) = build(&select, db.dialect());
+    db.create_table(&schema).map_err(failure)?;
+    let plan = db.explain(&select).map_err(failure)?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "{sql}")?;
+    writeln!(out, "{}", crate::db::values_json(&values))?;
+    for line in plan {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! The indexes siftql's SQL is written for, per dialect.
+//!
+//! The compiler writes each comparison over a key a database can index
+//! (text by code point, lowercased when case-insensitive; a prefix as a
+//! range of that key; `in` as one `IN`), and [`indexes`] lists the indexes
+//! on those keys for a schema: what `siftql load`, `siftql index` and
+//! [`create_indexes`] create. The README's SQL section lists, per dialect,
+//! which filter shapes they serve; `siftql explain` shows the plan.
+
+use super::driver::Driver;
+use super::{Column, Dialect, Schema};
+use crate::error::Error;
+
+/// One index on one column: a name suffix, and the expression indexed
+/// (SQL over the quoted column name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexSpec {
+    /// Distinguishes the column's indexes in their names (`lower`, `text`).
+    pub suffix: &'static str,
+    /// The index key: `(LOWER("name") COLLATE "C")`, `"n"`, ….
+    pub key: String,
+    /// The index method, when not the default B-tree (`gin`).
+    pub method: Option<&'static str>,
+}
+
+/// The most bytes an index name may have on every dialect (PostgreSQL: 63).
+const MAX_NAME: usize = 63;
+
+fn index_name(table: &str, column: &Column, suffix: &str) -> String {
+    let name = format!("siftql_{table}_{}_{suffix}", column.column);
+    if name.len() <= MAX_NAME {
+        return name;
+    }
+    // A long name: a prefix and a hash of the whole, so names stay distinct.
+    let hash = name
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let mut cut = MAX_NAME - 17;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_{hash:016x}", &name[..cut])
+}
+
+/// `CREATE INDEX IF NOT EXISTS …` for every index the dialect's SQL uses on
+/// the schema's columns, in column order.
+pub fn indexes(schema: &Schema, dialect: Dialect) -> Vec<String> {
+    let table = dialect.quote(&schema.table);
+    schema
+        .columns
+        .iter()
+        .flat_map(|c| {
+            let quoted = dialect.quote(&c.column);
+            dialect
+                .column_indexes(c.ty, &quoted)
+                .into_iter()
+                .map(move |spec| (c, spec))
+        })
+        .map(|(c, spec)| {
+            let name = dialect.quote(&index_name(&schema.table, c, spec.suffix));
+            let using = spec
+                .method
+                .map(|m| format!(" USING {m}"))
+                .unwrap_or_default();
+            format!(
+                "CREATE INDEX IF NOT EXISTS {name} ON {table}{using} ({})",
+                spec.key
+            )
+        })
+        .collect()
+}
+
+/// Creates [`indexes`] through a driver (each only if missing); returns how
+/// many statements ran.
+pub fn create_indexes(driver: &mut dyn Driver, schema: &Schema) -> Result<usize, Error> {
+    let statements = indexes(schema, driver.dialect());
+    for sql in &statements {
+        driver.execute(sql)?;
+    }
+    Ok(statements.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::ColumnType;
+
+    #[test]
+    fn names_fit_and_stay_distinct() {
+        let long = "t".repeat(80);
+        let column = |name: &str| Column {
+            field: name.to_owned(),
+            column: name.to_owned(),
+            ty: ColumnType::Text,
+        };
+        let a = index_name(&long, &column("a"), "lower");
+        let b = index_name(&long, &column("b"), "lower");
+        assert!(a.len() <= MAX_NAME && b.len() <= MAX_NAME);
+        assert_ne!(a, b);
+        assert_eq!(
+            index_name("clusters", &column("status"), "lower"),
+            "siftql_clusters_status_lower"
+        );
+    }
+}
