@@ -385,8 +385,15 @@ mod tests {
         }
         for p in ["ab", "é", "a\u{10FFFF}", "\u{D7FF}x"] {
             let upper = prefix_successor(p).unwrap();
-            for s in [format!("{p}"), format!("{p}\u{10FFFF}\u{10FFFF}"), format!("{p}zz")] {
-                assert!(p <= s.as_str() && s.as_str() < upper.as_str(), "{p:?} {s:?}");
+            for s in [
+                format!("{p}"),
+                format!("{p}\u{10FFFF}\u{10FFFF}"),
+                format!("{p}zz"),
+            ] {
+                assert!(
+                    p <= s.as_str() && s.as_str() < upper.as_str(),
+                    "{p:?} {s:?}"
+                );
             }
             assert!(!upper.starts_with(p));
         }

@@ -32,9 +32,9 @@ fn index_name(table: &str, column: &Column, suffix: &str) -> String {
         return name;
     }
     // A long name: a prefix and a hash of the whole, so names stay distinct.
-    let hash = name
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     let mut cut = MAX_NAME - 17;
     while !name.is_char_boundary(cut) {
         cut -= 1;

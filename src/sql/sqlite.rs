@@ -381,7 +381,10 @@ impl Driver for Connection {
 
 /// `EXPLAIN QUERY PLAN` of a `SELECT` built for SQLite, with its values
 /// bound: one line a step (its `detail`), indented by its depth.
-pub fn explain(conn: &Connection, select: &sea_query::SelectStatement) -> Result<Vec<String>, Error> {
+pub fn explain(
+    conn: &Connection,
+    select: &sea_query::SelectStatement,
+) -> Result<Vec<String>, Error> {
     let (sql, values) = build(select, DIALECT);
     let mut stmt = conn
         .prepare(&format!("{} {sql}", DIALECT.explain()))

@@ -53,9 +53,15 @@ const TEXT_AND_NUMBER: &[(&str, &str)] = &[
     (r#"cluster_name = "name 42""#, "lower"),
     (r#"case_sensitive(cluster_name = "Name 42")"#, "text"),
     (r#"cluster_name in ["name 1", "NAME 2", "name 3"]"#, "lower"),
-    (r#"case_sensitive(cluster_name in ["Name 1", "Name 2"])"#, "text"),
+    (
+        r#"case_sensitive(cluster_name in ["Name 1", "Name 2"])"#,
+        "text",
+    ),
     (r#"cluster_name starts with "name 19""#, "lower"),
-    (r#"case_sensitive(cluster_name starts with "Name 19")"#, "text"),
+    (
+        r#"case_sensitive(cluster_name starts with "Name 19")"#,
+        "text",
+    ),
     (r#"case_sensitive(cluster_name >= "Name 1998")"#, "text"),
     ("num_clusters = 42", "value"),
     ("num_clusters >= 1990", "value"),
@@ -99,7 +105,10 @@ fn mysql_uses_siftqls_indexes() {
     index_served(
         db.as_mut(),
         &schema,
-        &[("num_clusters = 42", "value"), ("num_clusters >= 1990", "value")],
+        &[
+            ("num_clusters = 42", "value"),
+            ("num_clusters >= 1990", "value"),
+        ],
     );
     db.execute(&format!("DROP TABLE {}", db.dialect().quote(&schema.table)))
         .unwrap();
