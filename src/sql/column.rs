@@ -331,7 +331,7 @@ pub(super) fn condition(
             let present = match schema
                 .document
                 .as_deref()
-                .map(|doc| json_path::At::new(d, doc, &path))
+                .map(|doc| json_path::At::new(d, doc, &path, true))
             {
                 Some(Ok(at)) => at.found(),
                 _ => Condition::all().add(x.is_not_null()),

@@ -33,12 +33,25 @@ pub(super) struct At<'a> {
     d: Dialect,
     column: &'a str,
     path: &'a [String],
+    object_root: bool,
 }
 
 impl<'a> At<'a> {
-    pub(super) fn new(d: Dialect, column: &'a str, path: &'a [String]) -> Result<At<'a>, Gap> {
+    /// `object_root`: the column is the document, which holds a whole
+    /// record (an object).
+    pub(super) fn new(
+        d: Dialect,
+        column: &'a str,
+        path: &'a [String],
+        object_root: bool,
+    ) -> Result<At<'a>, Gap> {
         d.json_path(path)?;
-        Ok(At { d, column, path })
+        Ok(At {
+            d,
+            column,
+            path,
+            object_root,
+        })
     }
 
     fn exists(&self, rows: Candidates, test: Option<Fragment>) -> Condition {
@@ -56,7 +69,9 @@ impl<'a> At<'a> {
         for Fragment {
             text: from,
             params: mut exprs,
-        } in self.d.json_rows(self.column, self.path, rows)
+        } in self
+            .d
+            .json_rows(self.column, self.path, rows, self.object_root)
         {
             exprs.extend(join.params.iter().cloned());
             let sql = match &test {

@@ -67,6 +67,9 @@ fn cell(c: &Column, v: Option<&Value>) -> Result<Cell, Error> {
         )))
     };
     Ok(match (c.ty, v) {
+        // A JSON column keeps `null` apart from a missing field, as the
+        // evaluator does (`exists` is true for it).
+        (ColumnType::Json, Some(Value::Null)) => Cell::Text("null".to_owned()),
         (_, None | Some(Value::Null)) => Cell::Null,
         (ColumnType::Json, Some(v)) => Cell::Text(v.to_string()),
         (ColumnType::Text, Some(Value::String(s))) => Cell::Text(s.clone()),

@@ -362,8 +362,13 @@ impl Fold for Compiler<'_> {
         let ci = !scope.case_sensitive;
         let cond = match place {
             Place::Column(col) => column::condition(self.dialect, self.schema, col, c, &value, ci),
-            Place::Json { column, path } => json_path::At::new(self.dialect, column, &path)
-                .and_then(|at| at.condition(c.operator, &value, ci)),
+            Place::Json { column, path } => json_path::At::new(
+                self.dialect,
+                column,
+                &path,
+                self.schema.document.as_deref() == Some(column),
+            )
+            .and_then(|at| at.condition(c.operator, &value, ci)),
         };
         cond.map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))
     }

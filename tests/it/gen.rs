@@ -682,7 +682,8 @@ pub const TYPED_SCHEMA: &str = r#"{"table": "TABLE", "document": "doc", "open": 
     {"field": "s", "column": "s", "type": "text"},
     {"field": "n", "column": "n", "type": "float"},
     {"field": "b", "column": "b", "type": "bool"},
-    {"field": "t", "column": "t", "type": "timestamp"}]}"#;
+    {"field": "t", "column": "t", "type": "timestamp"},
+    {"field": "tags", "column": "tags", "type": "json"}]}"#;
 
 #[cfg(feature = "sql")]
 /// Conditions on the typed fields (and a JSON one) with literals of every
@@ -695,7 +696,7 @@ pub fn typed_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filt
         .collect();
     let cond = (
         prop::sample::select(ops),
-        prop::sample::select(vec!["s", "n", "b", "t", "a", "loc"]),
+        prop::sample::select(vec!["s", "n", "b", "t", "a", "loc", "tags", "tags.s"]),
         prop::bool::weighted(0.2),
     )
         .prop_flat_map(|(op, field, cs)| {
@@ -762,7 +763,7 @@ pub fn typed_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filt
             "RFC 3339 range literals on text compile only on SQLite",
             move |(op, field, _, lit)| {
                 dialect == siftql::sql::Dialect::Sqlite
-                    || !matches!(*field, "a" | "s" | "loc")
+                    || !matches!(*field, "a" | "s" | "loc" | "tags" | "tags.s")
                     || !matches!(op, Gt | Lt | Gte | Lte)
                     || !lit.as_str().is_some_and(|s| s.starts_with("2024"))
             },

@@ -44,6 +44,8 @@ fn rendered_sql_per_dialect() {
         // One membership test for conditions that share a field.
         r#"name = "a" or name in ["b", "c"] or n = 1 or case_sensitive(name = "D" or name = "E")"#,
         r#"meta.team != "x" and meta.team not in ["y", 2] and not (meta.team = "z" or meta.team = null)"#,
+        // A JSON column itself: no path to walk.
+        r#"meta contains "x" and meta exists and meta > 2"#,
     ];
     let mut out = String::new();
     for f in filters {

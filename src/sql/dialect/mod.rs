@@ -215,8 +215,16 @@ pub trait SqlDialect: Send + Sync + 'static {
 
     /// `FROM …` producing the rows `c` of a walk of `path` in `column`, one
     /// fragment for each way the walk is written (the condition holds when
-    /// it holds for any of them).
-    fn json_rows(&self, column: &str, path: &[String], rows: Candidates) -> Vec<Fragment>;
+    /// it holds for any of them). `object_root` says the column always
+    /// holds an object (the document column: a whole record), so the walk
+    /// never meets an array at its start.
+    fn json_rows(
+        &self,
+        column: &str,
+        path: &[String],
+        rows: Candidates,
+        object_root: bool,
+    ) -> Vec<Fragment>;
 
     /// SQL true when the candidate `c` is a JSON string.
     fn json_is_text(&self) -> &'static str;

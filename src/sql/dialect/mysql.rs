@@ -89,7 +89,13 @@ impl SqlDialect for MySqlDialect {
         Ok(())
     }
 
-    fn json_rows(&self, column: &str, path: &[String], rows: Candidates) -> Vec<Fragment> {
+    fn json_rows(
+        &self,
+        column: &str,
+        path: &[String],
+        rows: Candidates,
+        object_root: bool,
+    ) -> Vec<Fragment> {
         let table = "JSON_TABLE(?, ? COLUMNS (v JSON PATH '$'))";
         let sql = match rows {
             Candidates::Found => format!("{table} AS c"),
@@ -104,7 +110,7 @@ impl SqlDialect for MySqlDialect {
             ),
         };
         let col = Expr::col(sea_query::Alias::new(column));
-        paths(path)
+        paths(path, object_root)
             .into_iter()
             .map(|p| {
                 Fragment::new(
@@ -267,18 +273,21 @@ impl SqlDialect for MySqlDialect {
 }
 
 /// The paths for every way `path` can cross arrays on the way:
-/// `$."a"."b"` and `$."a"[*]."b"`.
-fn paths(path: &[String]) -> Vec<String> {
+/// `$."a"."b"` and `$."a"[*]."b"`, and `$[*]."a"…` unless the root is
+/// always an object.
+fn paths(path: &[String], object_root: bool) -> Vec<String> {
     let quoted: Vec<String> = path
         .iter()
         .map(|seg| format!("\"{}\"", seg.replace('\\', "\\\\").replace('"', "\\\"")))
         .collect();
-    let variants = 1usize << path.len().saturating_sub(1);
+    // Bit j: an array is crossed before segment j (j = 0: at the root).
+    let skip = usize::from(object_root);
+    let variants = 1usize << path.len().saturating_sub(skip);
     (0..variants)
         .map(|bits| {
             let mut p = String::from("$");
             for (j, q) in quoted.iter().enumerate() {
-                if j > 0 && bits & (1 << (j - 1)) != 0 {
+                if j >= skip && bits & (1 << (j - skip)) != 0 {
                     p.push_str("[*]");
                 }
                 p.push('.');

@@ -75,7 +75,37 @@ impl SqlDialect for PostgresDialect {
         Ok(())
     }
 
-    fn json_rows(&self, column: &str, path: &[String], rows: Candidates) -> Vec<Fragment> {
+    // Lax mode (PostgreSQL) and siftql's walk (SQLite) cross an array at
+    // the start like any other.
+    fn json_rows(
+        &self,
+        column: &str,
+        path: &[String],
+        rows: Candidates,
+        _object_root: bool,
+    ) -> Vec<Fragment> {
+        let col = || Expr::col(sea_query::Alias::new(column));
+        if path.is_empty() {
+            // The column itself: no path to walk (SQL NULL is no value).
+            let doc = "CAST(? AS jsonb)";
+            let sql = match rows {
+                Candidates::Found => {
+                    format!(
+                        "(SELECT x.v FROM (SELECT {doc} AS v) AS x WHERE x.v IS NOT NULL) AS c(v)"
+                    )
+                }
+                Candidates::ValueOrElements => format!(
+                    "jsonb_array_elements(CASE WHEN jsonb_typeof({doc}) = 'array' THEN {doc} \
+                     WHEN ? IS NULL THEN '[]'::jsonb ELSE jsonb_build_array({doc}) END) AS c(v)"
+                ),
+                Candidates::Elements => format!(
+                    "jsonb_array_elements(CASE WHEN jsonb_typeof({doc}) = 'array' THEN {doc} \
+                     ELSE '[]'::jsonb END) AS c(v)"
+                ),
+            };
+            let n = sql.matches('?').count();
+            return vec![Fragment::new(sql, (0..n).map(|_| col()).collect())];
+        }
         let found = "jsonb_path_query(CAST(? AS jsonb), CAST(CAST(? AS text) AS jsonpath))";
         let sql = match rows {
             Candidates::Found => format!("{found} AS c(v)"),

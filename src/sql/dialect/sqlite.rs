@@ -86,7 +86,34 @@ impl SqlDialect for SqliteDialect {
         Some("siftql_instant(?)")
     }
 
-    fn json_rows(&self, column: &str, path: &[String], rows: Candidates) -> Vec<Fragment> {
+    // Lax mode (PostgreSQL) and siftql's walk (SQLite) cross an array at
+    // the start like any other.
+    fn json_rows(
+        &self,
+        column: &str,
+        path: &[String],
+        rows: Candidates,
+        _object_root: bool,
+    ) -> Vec<Fragment> {
+        let col = || Expr::col(sea_query::Alias::new(column));
+        if path.is_empty() {
+            // The column itself: `json_each` walks it without siftql's
+            // function (SQL NULL is no value).
+            let sql = match rows {
+                Candidates::Found => {
+                    "json_each(CASE WHEN ? IS NULL THEN '[]' ELSE json_array(json(?)) END) AS c"
+                }
+                Candidates::ValueOrElements => {
+                    "json_each(CASE WHEN ? IS NULL THEN '[]' WHEN json_type(?) = 'array' THEN ? \
+                     ELSE json_array(json(?)) END) AS c"
+                }
+                Candidates::Elements => {
+                    "json_each(CASE WHEN json_type(?) = 'array' THEN ? ELSE '[]' END) AS c"
+                }
+            };
+            let n = sql.matches('?').count();
+            return vec![Fragment::new(sql, (0..n).map(|_| col()).collect())];
+        }
         let path = serde_json::to_string(path).expect("a list of strings");
         vec![Fragment::new(
             format!("json_each(siftql_leaves(?, ?, {})) AS c", rows.code()),
