@@ -386,7 +386,7 @@ mod tests {
         for p in ["ab", "é", "a\u{10FFFF}", "\u{D7FF}x"] {
             let upper = prefix_successor(p).unwrap();
             for s in [
-                format!("{p}"),
+                p.to_string(),
                 format!("{p}\u{10FFFF}\u{10FFFF}"),
                 format!("{p}zz"),
             ] {
