@@ -283,6 +283,7 @@ pub(super) fn condition(
     cond: &FilterCondition,
     v: &Value,
     ci: bool,
+    walks: &std::cell::Cell<usize>,
 ) -> Result<Condition, Gap> {
     let x = col(c);
     let texty = is_texty(c.ty);
@@ -331,7 +332,7 @@ pub(super) fn condition(
             let present = match schema
                 .document
                 .as_deref()
-                .map(|doc| json_path::At::new(d, doc, &path, true))
+                .map(|doc| json_path::At::new(d, doc, &path, true, walks))
             {
                 Some(Ok(at)) => at.found(),
                 _ => Condition::all().add(x.is_not_null()),

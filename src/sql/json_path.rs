@@ -19,6 +19,8 @@
 //! [`SqlDialect::json_rows`]: super::SqlDialect::json_rows
 //! [`SqlDialect::json_evaluator_test`]: super::SqlDialect::json_evaluator_test
 
+use std::cell::Cell;
+
 use sea_query::{Condition, Expr};
 use serde_json::Value;
 
@@ -34,16 +36,18 @@ pub(super) struct At<'a> {
     column: &'a str,
     path: &'a [String],
     object_root: bool,
+    walks: &'a Cell<usize>,
 }
 
 impl<'a> At<'a> {
     /// `object_root`: the column is the document, which holds a whole
-    /// record (an object).
+    /// record (an object). `walks` counts the walks (subqueries) made.
     pub(super) fn new(
         d: Dialect,
         column: &'a str,
         path: &'a [String],
         object_root: bool,
+        walks: &'a Cell<usize>,
     ) -> Result<At<'a>, Gap> {
         d.json_path(path)?;
         Ok(At {
@@ -51,6 +55,7 @@ impl<'a> At<'a> {
             column,
             path,
             object_root,
+            walks,
         })
     }
 
@@ -84,6 +89,7 @@ impl<'a> At<'a> {
                 }
                 None => format!("EXISTS (SELECT 1 FROM {from}{})", join.text),
             };
+            self.walks.set(self.walks.get() + 1);
             any = any.add(self.d.frag(sql, exprs));
         }
         any

@@ -198,18 +198,41 @@ pub fn compile_with(
     dialect: Dialect,
     bindings: &Bindings,
 ) -> Result<Compiled, Error> {
-    let condition = filter.fold(&mut Compiler {
+    let walks = std::cell::Cell::new(0);
+    let part = filter.fold(&mut Compiler {
         schema,
         dialect,
         bindings,
         limits: &Limits::default(),
+        walks: &walks,
     })?;
+    if part.walks > dialect.max_json_walks() {
+        return Err(Error::new(
+            ErrorCode::Unsupported,
+            format!(
+                "the filter reads JSON paths {} times; {dialect} is given at most {} in one statement",
+                part.walks,
+                dialect.max_json_walks()
+            ),
+        )
+        .with_help(
+            "conditions on one field share one read (`a = 1 or a = 2` is one); \
+             use fewer distinct JSON fields, or typed columns",
+        ));
+    }
     Ok(Compiled {
-        condition,
+        condition: part.cond,
         table: schema.table.clone(),
         document: schema.document.clone(),
         dialect,
     })
+}
+
+/// A compiled item: its condition, and how many walks of JSON paths
+/// (subqueries) it makes.
+struct Part {
+    cond: Condition,
+    walks: usize,
 }
 
 struct Compiler<'a> {
@@ -217,6 +240,8 @@ struct Compiler<'a> {
     dialect: Dialect,
     bindings: &'a Bindings,
     limits: &'a Limits,
+    /// Counts the walks of JSON paths the conditions make.
+    walks: &'a std::cell::Cell<usize>,
 }
 
 impl Compiler<'_> {
@@ -229,10 +254,10 @@ impl Compiler<'_> {
     fn merge(
         &mut self,
         nodes: &[Node],
-        compiled: Vec<Condition>,
+        compiled: Vec<Part>,
         any: bool,
         scope: Scope,
-    ) -> Result<Vec<Condition>, Error> {
+    ) -> Result<Vec<Part>, Error> {
         if nodes.len() < 2 || nodes.len() != compiled.len() {
             return Ok(compiled);
         }
@@ -269,7 +294,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        let mut out: Vec<Option<Condition>> = compiled.into_iter().map(Some).collect();
+        let mut out: Vec<Option<Part>> = compiled.into_iter().map(Some).collect();
         for (members, at) in groups.iter().zip(first) {
             let [head, _, ..] = members.as_slice() else {
                 continue;
@@ -334,10 +359,10 @@ fn always(b: bool) -> Condition {
 }
 
 impl Fold for Compiler<'_> {
-    type Output = Condition;
+    type Output = Part;
     type Error = Error;
 
-    fn condition(&mut self, c: &FilterCondition, scope: Scope) -> Result<Condition, Error> {
+    fn condition(&mut self, c: &FilterCondition, scope: Scope) -> Result<Part, Error> {
         let value = match &c.value {
             Operand::Literal(v) => v.clone(),
             Operand::Dynamic(name) => {
@@ -360,25 +385,28 @@ impl Fold for Compiler<'_> {
         capability(self.dialect, c.operator)
             .map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))?;
         let ci = !scope.case_sensitive;
+        let before = self.walks.get();
         let cond = match place {
-            Place::Column(col) => column::condition(self.dialect, self.schema, col, c, &value, ci),
+            Place::Column(col) => {
+                column::condition(self.dialect, self.schema, col, c, &value, ci, self.walks)
+            }
             Place::Json { column, path } => json_path::At::new(
                 self.dialect,
                 column,
                 &path,
                 self.schema.document.as_deref() == Some(column),
+                self.walks,
             )
             .and_then(|at| at.condition(c.operator, &value, ci)),
         };
-        cond.map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))
+        let cond = cond.map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))?;
+        Ok(Part {
+            cond,
+            walks: self.walks.get() - before,
+        })
     }
 
-    fn group(
-        &mut self,
-        g: &Group,
-        parts: GroupParts<Condition>,
-        scope: Scope,
-    ) -> Result<Condition, Error> {
+    fn group(&mut self, g: &Group, parts: GroupParts<Part>, scope: Scope) -> Result<Part, Error> {
         // sea-query renders, prints and drops conditions recursively: keep
         // them as shallow as the parser's own cap.
         if scope.depth >= Limits::DEPTH_CAP {
@@ -391,21 +419,30 @@ impl Fold for Compiler<'_> {
             ));
         }
         let mut all = Vec::new();
+        let mut walks = 0;
+        let mut take = |parts: Vec<Part>| {
+            walks += parts.iter().map(|p| p.walks).sum::<usize>();
+            parts.into_iter().map(|p| p.cond).collect::<Vec<_>>()
+        };
         if let Some(and) = parts.and {
-            all.extend(self.merge(g.and.as_deref().unwrap_or_default(), and, false, scope)?);
+            let and = self.merge(g.and.as_deref().unwrap_or_default(), and, false, scope)?;
+            all.extend(take(and));
         }
         if let Some(or) = parts.or {
             let or = self.merge(g.or.as_deref().unwrap_or_default(), or, true, scope)?;
-            all.push(balanced(or, Condition::any));
+            all.push(balanced(take(or), Condition::any));
         }
         if let Some(not) = parts.not {
             if !not.is_empty() {
                 // The items of `NOT` are OR'd inside the negation.
                 let not = self.merge(g.not.as_deref().unwrap_or_default(), not, true, scope)?;
-                all.push(balanced(not, Condition::any).not());
+                all.push(balanced(take(not), Condition::any).not());
             }
         }
-        Ok(balanced(all, Condition::all))
+        Ok(Part {
+            cond: balanced(all, Condition::all),
+            walks,
+        })
     }
 }
 

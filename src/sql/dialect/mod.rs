@@ -279,6 +279,13 @@ pub trait SqlDialect: Send + Sync + 'static {
         None
     }
 
+    /// The most walks of JSON paths (subqueries) one statement may make:
+    /// past it a filter is refused (E0402) rather than sent to a database
+    /// that plans it for minutes.
+    fn max_json_walks(&self) -> usize {
+        usize::MAX
+    }
+
     /// The test on a JSON candidate `c` that runs the evaluator's own `op`
     /// (`phrase`, `words` or a geo operator) through
     /// [`SqlDialect::evaluator_function`]: which candidates it looks at, and

@@ -128,6 +128,12 @@ impl SqlDialect for PostgresDialect {
         )]
     }
 
+    // Planning grows faster than the number of subqueries: 1,000 take
+    // 0.4 s on a 40-row table, 3,000 take 43 s.
+    fn max_json_walks(&self) -> usize {
+        1_000
+    }
+
     fn json_is_text(&self) -> &'static str {
         "jsonb_typeof(c.v) = 'string'"
     }
