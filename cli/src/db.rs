@@ -1,10 +1,13 @@
 //! `siftql sql`, `siftql load` and `siftql query`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use siftql::eval::Bindings;
 use siftql::sql::driver::{self, BatchLoader, Driver};
+use siftql::sql::load::{row, Cell};
 use siftql::sql::{build, compile_with, to_inline, Dialect, Schema};
 use siftql::{Error, ErrorCode, Filter, Limits};
 
@@ -39,8 +42,24 @@ pub struct LoadArgs {
     /// Skip creating the indexes siftql's SQL is written for (`siftql index` creates them later).
     #[arg(long)]
     no_index: bool,
+    #[command(flatten)]
+    progress: ProgressArgs,
     /// JSON Lines files of cluster records; `-` or none reads standard input.
     files: Vec<String>,
+}
+
+/// When a load reports its progress on stderr.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct ProgressArgs {
+    /// Report progress (records so far, records/s) on stderr also when it is
+    /// not a terminal: a line a second, and one when the load is done. On a
+    /// terminal progress is on anyway: one line, updated in place a few
+    /// times a second and erased at the end.
+    #[arg(long, conflicts_with = "no_progress")]
+    progress: bool,
+    /// No progress report, even on a terminal.
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(clap::Args)]
@@ -158,7 +177,7 @@ pub fn load(args: LoadArgs) -> Result<(), Failure> {
         args.files
     };
     let schema = clusters(args.table);
-    let count = load_files(db.as_mut(), &schema, &files)?;
+    let count = load_files(db.as_mut(), &schema, &files, args.progress)?;
     eprintln!("loaded {count} record(s) into {}", schema.table);
     if !args.no_index {
         siftql::sql::index::create_indexes(db.as_mut(), &schema).map_err(db_failure)?;
@@ -166,35 +185,186 @@ pub fn load(args: LoadArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Rows a reader hands the loader at once.
+const CHUNK_ROWS: usize = 1024;
+
+/// What the reader thread sends: rows in input order, then maybe why it
+/// stopped early.
+struct Chunk {
+    rows: Vec<Vec<Cell>>,
+    failure: Option<Failure>,
+}
+
 /// Loads JSON Lines files (`-` is standard input) into the cluster table,
-/// in one transaction; returns how many records were loaded.
-pub fn load_files(db: &mut dyn Driver, schema: &Schema, files: &[String]) -> Result<u64, Failure> {
+/// in one transaction; returns how many records were loaded. One thread
+/// reads and checks the records while this one hands them to the database;
+/// progress goes to stderr as `progress` says.
+pub fn load_files(
+    db: &mut dyn Driver,
+    schema: &Schema,
+    files: &[String],
+    progress: ProgressArgs,
+) -> Result<u64, Failure> {
     let mut loader = BatchLoader::begin(db, schema).map_err(db_failure)?;
-    for name in files {
-        let reader: Box<dyn BufRead> = if name == "-" {
-            Box::new(BufReader::new(io::stdin().lock()))
-        } else {
-            Box::new(BufReader::new(
-                File::open(name).map_err(|e| Failure::Other(format!("{name}: {e}")))?,
-            ))
-        };
-        for (i, line) in reader.lines().enumerate() {
-            let line =
-                line.map_err(|e| Failure::BadInput(format!("{name}: line {}: {e}", i + 1)))?;
-            if line.trim().is_empty() {
-                continue;
+    let mut meter = Meter::new(progress);
+    std::thread::scope(|scope| {
+        let (send, chunks) = mpsc::sync_channel::<Chunk>(4);
+        scope.spawn(move || read_rows(schema, files, &send));
+        // Returning early drops `chunks`, which stops the reader.
+        for chunk in chunks {
+            for cells in chunk.rows {
+                loader.push_row(cells).map_err(db_failure)?;
             }
-            loader
-                .push(line.trim_end_matches('\r'))
-                .map_err(|e| match e.code() {
-                    ErrorCode::InvalidRecord => {
-                        Failure::BadInput(format!("{name}: line {}: {}", i + 1, e.message()))
-                    }
-                    _ => db_failure(e),
-                })?;
+            if let Some(failure) = chunk.failure {
+                return Err(failure);
+            }
+            meter.update(loader.count());
+        }
+        Ok(())
+    })?;
+    let count = loader.finish().map_err(db_failure)?;
+    meter.finish(count);
+    Ok(count)
+}
+
+/// Reads the files' records into rows, sending them in chunks until the
+/// end, a bad record or the receiver hanging up.
+fn read_rows(schema: &Schema, files: &[String], send: &mpsc::SyncSender<Chunk>) {
+    let mut rows = Vec::with_capacity(CHUNK_ROWS);
+    let failure = (|| {
+        for name in files {
+            let reader: Box<dyn BufRead> = if name == "-" {
+                Box::new(BufReader::new(io::stdin().lock()))
+            } else {
+                Box::new(BufReader::new(
+                    File::open(name).map_err(|e| Failure::Other(format!("{name}: {e}")))?,
+                ))
+            };
+            for (i, line) in reader.lines().enumerate() {
+                let line =
+                    line.map_err(|e| Failure::BadInput(format!("{name}: line {}: {e}", i + 1)))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let cells =
+                    row(schema, line.trim_end_matches('\r')).map_err(|e| match e.code() {
+                        ErrorCode::InvalidRecord => {
+                            Failure::BadInput(format!("{name}: line {}: {}", i + 1, e.message()))
+                        }
+                        _ => db_failure(e),
+                    })?;
+                rows.push(cells);
+                if rows.len() == CHUNK_ROWS {
+                    let chunk = Chunk {
+                        rows: std::mem::replace(&mut rows, Vec::with_capacity(CHUNK_ROWS)),
+                        failure: None,
+                    };
+                    // The loader stopped: nothing more to do.
+                    send.send(chunk)
+                        .map_err(|_| Failure::Other(String::new()))?;
+                }
+            }
+        }
+        Ok(())
+    })()
+    .err();
+    let _ = send.send(Chunk { rows, failure });
+}
+
+/// The progress report of a load on stderr.
+struct Meter {
+    /// In place on a terminal, lines with `--progress`, or none.
+    style: Option<Style>,
+    start: Instant,
+    last: Instant,
+    /// The width of the line shown in place, to erase it.
+    shown: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    InPlace,
+    Lines,
+}
+
+impl Meter {
+    fn new(args: ProgressArgs) -> Meter {
+        let style = if args.progress {
+            Some(if io::stderr().is_terminal() {
+                Style::InPlace
+            } else {
+                Style::Lines
+            })
+        } else if !args.no_progress && io::stderr().is_terminal() {
+            Some(Style::InPlace)
+        } else {
+            None
+        };
+        let now = Instant::now();
+        Meter {
+            style,
+            start: now,
+            last: now,
+            shown: 0,
         }
     }
-    loader.finish().map_err(db_failure)
+
+    fn line(&self, count: u64, now: Instant) -> String {
+        let secs = now.duration_since(self.start).as_secs_f64();
+        let rate = if secs > 0.0 { count as f64 / secs } else { 0.0 };
+        format!("loading: {count} record(s), {rate:.0} records/s")
+    }
+
+    /// Reports `count` records loaded if it is time to: four times a second
+    /// in place, once a second as lines.
+    fn update(&mut self, count: u64) {
+        let Some(style) = self.style else { return };
+        let every = match style {
+            Style::InPlace => Duration::from_millis(250),
+            Style::Lines => Duration::from_secs(1),
+        };
+        let now = Instant::now();
+        if now.duration_since(self.last) < every {
+            return;
+        }
+        self.last = now;
+        let line = self.line(count, now);
+        let mut err = io::stderr().lock();
+        let _ = match style {
+            Style::InPlace => {
+                let pad = self.shown.saturating_sub(line.len());
+                self.shown = line.len();
+                write!(err, "\r{line}{:pad$}", "")
+            }
+            Style::Lines => writeln!(err, "{line}"),
+        };
+        let _ = err.flush();
+    }
+
+    /// The load is done: the last report as a line, or the line in place
+    /// erased.
+    fn finish(&mut self, count: u64) {
+        if self.style == Some(Style::Lines) {
+            eprintln!("{}", self.line(count, Instant::now()));
+        }
+        self.erase();
+    }
+
+    fn erase(&mut self) {
+        if self.shown > 0 {
+            let mut err = io::stderr().lock();
+            let _ = write!(err, "\r{:w$}\r", "", w = self.shown);
+            let _ = err.flush();
+            self.shown = 0;
+        }
+    }
+}
+
+impl Drop for Meter {
+    // A failed load's message starts on a clean line.
+    fn drop(&mut self) {
+        self.erase();
+    }
 }
 
 /// The default cluster schema, in table `table`.

@@ -7,7 +7,7 @@ use siftql::sql::driver;
 use siftql::Limits;
 use siftql_server::{Config, Service, DEFAULT_CACHE_ENTRIES, DEFAULT_MAX_BODY};
 
-use crate::db::{load_files, open};
+use crate::db::{load_files, open, ProgressArgs};
 use crate::Failure;
 
 #[derive(clap::Args)]
@@ -24,6 +24,8 @@ pub struct ServeArgs {
     /// JSON Lines files of cluster records to load (upsert) before serving.
     #[arg(long = "load", value_name = "FILE.jsonl")]
     load: Vec<String>,
+    #[command(flatten)]
+    progress: ProgressArgs,
     /// An API key; when any is given (here or in `SIFTQL_API_KEYS`,
     /// comma-separated), requests need `Authorization: Bearer KEY`.
     #[arg(long = "api-key", value_name = "KEY")]
@@ -44,7 +46,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let fail = |e: siftql::Error| Failure::Other(e.message().to_owned());
     db.tune_for_reads().map_err(fail)?;
     if !args.load.is_empty() {
-        let n = load_files(db.as_mut(), &schema, &args.load)?;
+        let n = load_files(db.as_mut(), &schema, &args.load, args.progress)?;
         eprintln!("loaded {n} record(s) into {}", schema.table);
         siftql::sql::index::create_indexes(db.as_mut(), &schema).map_err(fail)?;
         db.checkpoint().map_err(fail)?;

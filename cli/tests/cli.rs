@@ -397,6 +397,56 @@ fn load_rejects_bad_records_with_their_line() {
     let _ = std::fs::remove_file(&path);
 }
 
+/// `--progress` reports on stderr also without a terminal (at least one
+/// line for a load of several batches, then the usual last line); without
+/// it, and without a terminal, stderr holds only the last line.
+#[test]
+fn load_reports_progress_when_asked() {
+    let records: String = (0..1_200)
+        .map(|i| format!("{{\"cluster_id\": \"p{i}\", \"status\": \"ok\"}}\n"))
+        .collect();
+    for (args, progress) in [(&["--progress"][..], true), (&[][..], false)] {
+        let path = std::env::temp_dir().join(format!(
+            "siftql-progress-{}-{progress}.db",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        let db = format!("sqlite:{}", path.display());
+        let mut argv = vec!["load", "--db", &db];
+        argv.extend(args);
+        argv.push("-");
+        let out = siftql(&argv, Some(records.as_bytes()));
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        let reports = stderr
+            .strip_suffix("loaded 1200 record(s) into clusters\n")
+            .unwrap_or_else(|| panic!("{stderr:?}"));
+        if progress {
+            assert!(!reports.is_empty(), "{stderr:?}");
+            for line in reports.lines() {
+                assert!(
+                    line.starts_with("loading: ") && line.ends_with(" records/s"),
+                    "{stderr:?}"
+                );
+            }
+            assert!(!reports.contains('\r'), "{stderr:?}");
+            assert!(
+                reports
+                    .lines()
+                    .last()
+                    .unwrap()
+                    .starts_with("loading: 1200 record(s), "),
+                "{stderr:?}"
+            );
+        } else {
+            assert_eq!(reports, "");
+        }
+    }
+    let out = siftql(&["load", "--progress", "--no-progress", "-"], Some(b""));
+    assert_eq!(out.status.code(), Some(2));
+}
+
 #[test]
 fn sql_reads_a_toml_schema_file() {
     let dir = std::env::temp_dir().join(format!("siftql-toml-{}", std::process::id()));

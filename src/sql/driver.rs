@@ -67,8 +67,16 @@ pub trait Driver: Send {
     }
 
     /// Inserts rows ([`load::row`](super::load::row) of each record) or
-    /// replaces the rows with the same key.
+    /// replaces the rows with the same key, as upserting them one by one in
+    /// order would: a key given twice keeps its last row, in the place (load
+    /// order) of its first insert.
     fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error>;
+
+    /// How many rows a [`BatchLoader`] hands [`Driver::upsert`] at once
+    /// ([`BATCH_ROWS`] unless the driver loads faster in larger batches).
+    fn batch_rows(&self) -> usize {
+        BATCH_ROWS
+    }
 
     /// Runs a `SELECT` built for this driver's dialect; its rows as cells.
     fn rows(&mut self, select: &SelectStatement) -> Result<Vec<Vec<Cell>>, Error>;
@@ -109,7 +117,8 @@ pub trait Driver: Send {
     fn close(self: Box<Self>) -> Result<(), Error>;
 }
 
-/// How many rows a [`BatchLoader`] hands the driver at once.
+/// How many rows a [`BatchLoader`] hands a driver at once unless the driver
+/// says otherwise ([`Driver::batch_rows`]).
 pub const BATCH_ROWS: usize = 500;
 
 /// Loads records (JSON text, one object each) through a driver in one
@@ -121,6 +130,7 @@ pub struct BatchLoader<'d> {
     driver: &'d mut dyn Driver,
     schema: &'d Schema,
     batch: Vec<Vec<Cell>>,
+    batch_rows: usize,
     count: u64,
     open: bool,
 }
@@ -131,20 +141,32 @@ impl<'d> BatchLoader<'d> {
     pub fn begin(driver: &'d mut dyn Driver, schema: &'d Schema) -> Result<BatchLoader<'d>, Error> {
         driver.create_table(schema)?;
         driver.begin()?;
+        let batch_rows = driver.batch_rows().max(1);
         Ok(BatchLoader {
             driver,
             schema,
-            batch: Vec::with_capacity(BATCH_ROWS),
+            batch: Vec::with_capacity(batch_rows),
+            batch_rows,
             count: 0,
             open: true,
         })
     }
 
-    /// Adds one record, kept byte for byte in the document column.
+    /// Adds one record, kept byte for byte in the document column. A record
+    /// that does not fit the schema is [`ErrorCode::InvalidRecord`] (and
+    /// nothing of it is added); a failure of the database to take a batch,
+    /// [`ErrorCode::Database`].
     pub fn push(&mut self, text: &str) -> Result<(), Error> {
-        self.batch.push(row(self.schema, text)?);
+        self.push_row(row(self.schema, text)?)
+    }
+
+    /// Adds one row made by [`load::row`](super::load::row) for this
+    /// loader's schema (say, on another thread, while this one waits for
+    /// the database).
+    pub fn push_row(&mut self, cells: Vec<Cell>) -> Result<(), Error> {
+        self.batch.push(cells);
         self.count += 1;
-        if self.batch.len() >= BATCH_ROWS {
+        if self.batch.len() >= self.batch_rows {
             self.flush()?;
         }
         Ok(())
@@ -159,7 +181,7 @@ impl<'d> BatchLoader<'d> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let rows = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        let rows = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_rows));
         self.driver.upsert(self.schema, rows)
     }
 

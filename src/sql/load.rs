@@ -1,7 +1,13 @@
 //! Turning a record (JSON text) into the cells of a schema's row, checking
 //! each typed field against its column type. Shared by the drivers.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Number, Value};
 
 use super::{Column, ColumnType, Dialect, Schema};
 use crate::error::{Error, ErrorCode};
@@ -26,24 +32,201 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorCode::InvalidRecord, message)
 }
 
+/// A JSON value read exactly as `serde_json::Value` reads it (the same
+/// deserializer, so the same grammar, numbers, nesting limit and errors),
+/// but cheaper to build for one row: strings without escapes borrow the
+/// text, objects are lists of pairs (a key given twice means its last
+/// value, as in `Value`).
+enum Json<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Str(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+impl Json<'_> {
+    /// The value a key of an object has (its last, as in `Value`).
+    fn get<'s>(members: &'s [(Cow<'_, str>, Json<'s>)], key: &str) -> Option<&'s Json<'s>> {
+        members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// As `serde_json::Value` (for messages, and objects with a key twice).
+    fn to_value(&self) -> Value {
+        match self {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => Value::Number(n.clone()),
+            Json::Str(s) => Value::String(s.as_ref().to_owned()),
+            Json::Array(items) => Value::Array(items.iter().map(Json::to_value).collect()),
+            Json::Object(members) => {
+                let mut map = Map::with_capacity(members.len());
+                for (k, v) in members {
+                    map.insert(k.as_ref().to_owned(), v.to_value());
+                }
+                Value::Object(map)
+            }
+        }
+    }
+}
+
+/// Whether an object has a key twice (then `Value` keeps one member).
+fn has_duplicates(members: &[(Cow<'_, str>, Json<'_>)]) -> bool {
+    if members.len() <= 16 {
+        return members
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| members[..i].iter().any(|(j, _)| j == k));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(members.len());
+    !members.iter().all(|(k, _)| seen.insert(k.as_ref()))
+}
+
+/// Written exactly as the `serde_json::Value` it reads as.
+impl Serialize for Json<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Null => s.serialize_unit(),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Number(n) => n.serialize(s),
+            Json::Str(text) => s.serialize_str(text),
+            Json::Array(items) => s.collect_seq(items),
+            Json::Object(members) if has_duplicates(members) => self.to_value().serialize(s),
+            Json::Object(members) => {
+                let mut map = s.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k.as_ref(), v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// The visitor of [`Json`]: `serde_json::Value`'s, building [`Json`].
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Json<'de>, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(i.into()))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(u.into()))
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<Json<'de>, E> {
+        Ok(Number::from_f64(f).map_or(Json::Null, Json::Number))
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::Str(Cow::Borrowed(s)))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Json<'de>, E> {
+        Ok(Json::Str(Cow::Owned(s.to_owned())))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Json<'de>, E> {
+        Ok(Json::Str(Cow::Owned(s)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
+        Json::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(v) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Json<'de>, A::Error> {
+        Members.visit_map(map).map(Json::Object)
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+/// An object key, borrowed when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        match Json::deserialize(d)? {
+            Json::Str(s) => Ok(Key(s)),
+            _ => Err(de::Error::custom("a key must be a string")),
+        }
+    }
+}
+
+/// The visitor of an object's members (the record itself: a map, as
+/// `Map<String, Value>` expects).
+struct Members;
+
+impl<'de> Visitor<'de> for Members {
+    type Value = Vec<(Cow<'de, str>, Json<'de>)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(Key(k)) = map.next_key()? {
+            members.push((k, map.next_value()?));
+        }
+        Ok(members)
+    }
+}
+
 /// The value at a typed column's field: objects only (a typed column holds
 /// one value, so an array on the way does not fit it).
-fn field<'r>(record: &'r Map<String, Value>, path: &str) -> Result<Option<&'r Value>, Error> {
+fn field<'r>(
+    record: &'r [(Cow<'r, str>, Json<'r>)],
+    path: &str,
+) -> Result<Option<&'r Json<'r>>, Error> {
     let mut segs = path.split('.');
-    let mut v = match record.get(segs.next().unwrap_or_default()) {
+    let mut v = match Json::get(record, segs.next().unwrap_or_default()) {
         Some(v) => v,
         None => return Ok(None),
     };
     for seg in segs {
         v = match v {
-            Value::Object(m) => match m.get(seg) {
+            Json::Object(m) => match Json::get(m, seg) {
                 Some(v) => v,
                 None => return Ok(None),
             },
-            Value::Null => return Ok(None),
+            Json::Null => return Ok(None),
             other => {
                 return Err(invalid(format!(
-                    "field `{path}` goes through {other}, which a typed column cannot hold"
+                    "field `{path}` goes through {}, which a typed column cannot hold",
+                    other.to_value()
                 )))
             }
         };
@@ -51,8 +234,8 @@ fn field<'r>(record: &'r Map<String, Value>, path: &str) -> Result<Option<&'r Va
     Ok(Some(v))
 }
 
-fn cell(c: &Column, v: Option<&Value>) -> Result<Cell, Error> {
-    let wrong = |v: &Value| {
+fn cell(c: &Column, v: Option<&Json<'_>>) -> Result<Cell, Error> {
+    let wrong = |v: &Json<'_>| {
         let what = match c.ty {
             ColumnType::Timestamp => "an RFC 3339 date-time or date",
             ColumnType::Integer => "an integer",
@@ -61,26 +244,29 @@ fn cell(c: &Column, v: Option<&Value>) -> Result<Cell, Error> {
             _ => "a string",
         };
         Err(invalid(format!(
-            "field `{}` must be {what} or null (column type {}), found {v}",
+            "field `{}` must be {what} or null (column type {}), found {}",
             c.field,
-            c.ty.name()
+            c.ty.name(),
+            v.to_value()
         )))
     };
     Ok(match (c.ty, v) {
         // A JSON column keeps `null` apart from a missing field, as the
         // evaluator does (`exists` is true for it).
-        (ColumnType::Json, Some(Value::Null)) => Cell::Text("null".to_owned()),
-        (_, None | Some(Value::Null)) => Cell::Null,
-        (ColumnType::Json, Some(v)) => Cell::Text(v.to_string()),
-        (ColumnType::Text, Some(Value::String(s))) => Cell::Text(s.clone()),
-        (ColumnType::Timestamp, Some(Value::String(s))) if instant(s).is_some() => {
-            Cell::Text(s.clone())
+        (ColumnType::Json, Some(Json::Null)) => Cell::Text("null".to_owned()),
+        (_, None | Some(Json::Null)) => Cell::Null,
+        (ColumnType::Json, Some(v)) => Cell::Text(
+            serde_json::to_string(v).map_err(|e| invalid(format!("field `{}`: {e}", c.field)))?,
+        ),
+        (ColumnType::Text, Some(Json::Str(s))) => Cell::Text(s.as_ref().to_owned()),
+        (ColumnType::Timestamp, Some(Json::Str(s))) if instant(s).is_some() => {
+            Cell::Text(s.as_ref().to_owned())
         }
-        (ColumnType::Bool, Some(Value::Bool(b))) => Cell::Bool(*b),
-        (ColumnType::Integer, Some(Value::Number(n))) if n.is_i64() => {
+        (ColumnType::Bool, Some(Json::Bool(b))) => Cell::Bool(*b),
+        (ColumnType::Integer, Some(Json::Number(n))) if n.is_i64() => {
             Cell::Int(n.as_i64().unwrap_or_default())
         }
-        (ColumnType::Float, Some(Value::Number(n))) => Cell::Float(n.as_f64().unwrap_or_default()),
+        (ColumnType::Float, Some(Json::Number(n))) => Cell::Float(n.as_f64().unwrap_or_default()),
         (_, Some(v)) => return wrong(v),
     })
 }
@@ -93,15 +279,18 @@ pub(crate) fn key_column(schema: &Schema) -> Option<&Column> {
 /// The row for one record: the document (the text as given) when the schema
 /// has one, then one cell per column, in the schema's order.
 pub fn row(schema: &Schema, text: &str) -> Result<Vec<Cell>, Error> {
-    let record: Map<String, Value> =
-        serde_json::from_str(text).map_err(|e| invalid(format!("not a JSON object: {e}")))?;
+    let not_object = |e: serde_json::Error| invalid(format!("not a JSON object: {e}"));
+    let mut de = serde_json::Deserializer::from_str(text);
+    let record = de.deserialize_map(Members).map_err(not_object)?;
+    de.end().map_err(not_object)?;
+    let key = key_column(schema).map(|k| k.column.as_str());
     let mut cells = Vec::with_capacity(schema.columns.len() + 1);
     if schema.document.is_some() {
         cells.push(Cell::Text(text.to_owned()));
     }
     for c in &schema.columns {
         let v = cell(c, field(&record, &c.field)?)?;
-        if v == Cell::Null && key_column(schema).is_some_and(|k| k.column == c.column) {
+        if v == Cell::Null && key == Some(c.column.as_str()) {
             return Err(invalid(format!("record has no `{}` (the key)", c.field)));
         }
         cells.push(v);
@@ -148,6 +337,14 @@ pub(crate) fn create_table_sql(schema: &Schema, d: Dialect) -> String {
 
 /// `INSERT …` of one [`row`], replacing the row with the same key.
 pub(crate) fn insert_sql(schema: &Schema, d: Dialect) -> String {
+    insert_rows_sql(schema, d, 1)
+}
+
+/// `INSERT … VALUES (…), (…), …` of `rows` [`row`]s (placeholders numbered
+/// row by row), replacing the rows with the same key. Databases whose upsert
+/// takes duplicate keys within one statement in order (MySQL) give the same
+/// rows as one statement a row.
+pub(crate) fn insert_rows_sql(schema: &Schema, d: Dialect, rows: usize) -> String {
     let names: Vec<String> = row_columns(schema)
         .into_iter()
         .map(|n| d.quote(n))
@@ -163,17 +360,276 @@ pub(crate) fn insert_sql(schema: &Schema, d: Dialect) -> String {
                 .map(|c| (c.ty == ColumnType::Json).then_some(false)),
         )
         .collect();
-    let marks: Vec<String> = json
-        .iter()
-        .enumerate()
-        .map(|(i, j)| d.insert_placeholder(i + 1, *j))
+    let width = json.len();
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = json
+                .iter()
+                .enumerate()
+                .map(|(i, j)| d.insert_placeholder(r * width + i + 1, *j))
+                .collect();
+            format!("({})", marks.join(", "))
+        })
         .collect();
     let update =
         key_column(schema).map_or(String::new(), |k| d.upsert(&d.quote(&k.column), &names));
     format!(
-        "INSERT INTO {} ({}) VALUES ({}){update}",
+        "INSERT INTO {} ({}) VALUES {}{update}",
         d.quote(&schema.table),
         names.join(", "),
-        marks.join(", ")
+        tuples.join(", ")
     )
+}
+
+/// A key cell, compared as the database compares a key of its type.
+#[derive(PartialEq, Eq, Hash)]
+enum KeyCell<'a> {
+    Text(&'a str),
+    Int(i64),
+    Float(u64),
+    Bool(bool),
+    Null,
+}
+
+impl<'a> From<&'a Cell> for KeyCell<'a> {
+    fn from(c: &'a Cell) -> KeyCell<'a> {
+        match c {
+            Cell::Text(s) => KeyCell::Text(s),
+            Cell::Int(i) => KeyCell::Int(*i),
+            // -0.0 = 0.0.
+            Cell::Float(f) => KeyCell::Float(if *f == 0.0 { 0 } else { f.to_bits() }),
+            Cell::Bool(b) => KeyCell::Bool(*b),
+            Cell::Null => KeyCell::Null,
+        }
+    }
+}
+
+/// One row per key, for a statement that may not touch a row twice
+/// (PostgreSQL's `ON CONFLICT DO UPDATE`): each key's row stands where the
+/// key first appears and holds its last row — what upserting the rows one by
+/// one leaves (the first insert fixes a new row's place in load order, the
+/// later ones replace its values). Without a key column, `rows` as they are.
+pub(crate) fn last_per_key(schema: &Schema, rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
+    let Some(key) = key_column(schema) else {
+        return rows;
+    };
+    let at = usize::from(schema.document.is_some())
+        + schema
+            .columns
+            .iter()
+            .position(|c| c.column == key.column)
+            .unwrap_or_default();
+    // The place of each row's key, numbered by first appearance.
+    let mut seen = std::collections::HashMap::with_capacity(rows.len());
+    let places: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            let next = seen.len();
+            *seen.entry(KeyCell::from(&r[at])).or_insert(next)
+        })
+        .collect();
+    let unique = seen.len() == rows.len();
+    drop(seen);
+    if unique {
+        return rows;
+    }
+    let mut out: Vec<Vec<Cell>> = Vec::with_capacity(rows.len());
+    for (r, place) in rows.into_iter().zip(places) {
+        if place == out.len() {
+            out.push(r);
+        } else {
+            // In input order: the key's last row is the one left.
+            out[place] = r;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // ----- `row` as it was, through `serde_json::Value`: the reference.
+
+    /// The value at a typed column's field: objects only (a typed column holds
+    /// one value, so an array on the way does not fit it).
+    fn value_field<'r>(
+        record: &'r Map<String, Value>,
+        path: &str,
+    ) -> Result<Option<&'r Value>, Error> {
+        let mut segs = path.split('.');
+        let mut v = match record.get(segs.next().unwrap_or_default()) {
+            Some(v) => v,
+            None => return Ok(None),
+        };
+        for seg in segs {
+            v = match v {
+                Value::Object(m) => match m.get(seg) {
+                    Some(v) => v,
+                    None => return Ok(None),
+                },
+                Value::Null => return Ok(None),
+                other => {
+                    return Err(invalid(format!(
+                        "field `{path}` goes through {other}, which a typed column cannot hold"
+                    )))
+                }
+            };
+        }
+        Ok(Some(v))
+    }
+
+    fn value_cell(c: &Column, v: Option<&Value>) -> Result<Cell, Error> {
+        let wrong = |v: &Value| {
+            let what = match c.ty {
+                ColumnType::Timestamp => "an RFC 3339 date-time or date",
+                ColumnType::Integer => "an integer",
+                ColumnType::Float => "a number",
+                ColumnType::Bool => "a boolean",
+                _ => "a string",
+            };
+            Err(invalid(format!(
+                "field `{}` must be {what} or null (column type {}), found {v}",
+                c.field,
+                c.ty.name()
+            )))
+        };
+        Ok(match (c.ty, v) {
+            (_, None | Some(Value::Null)) => Cell::Null,
+            (ColumnType::Json, Some(v)) => Cell::Text(v.to_string()),
+            (ColumnType::Text, Some(Value::String(s))) => Cell::Text(s.clone()),
+            (ColumnType::Timestamp, Some(Value::String(s))) if instant(s).is_some() => {
+                Cell::Text(s.clone())
+            }
+            (ColumnType::Bool, Some(Value::Bool(b))) => Cell::Bool(*b),
+            (ColumnType::Integer, Some(Value::Number(n))) if n.is_i64() => {
+                Cell::Int(n.as_i64().unwrap_or_default())
+            }
+            (ColumnType::Float, Some(Value::Number(n))) => {
+                Cell::Float(n.as_f64().unwrap_or_default())
+            }
+            (_, Some(v)) => return wrong(v),
+        })
+    }
+
+    /// The row for one record: the document (the text as given) when the schema
+    /// has one, then one cell per column, in the schema's order.
+    fn value_row(schema: &Schema, text: &str) -> Result<Vec<Cell>, Error> {
+        let record: Map<String, Value> =
+            serde_json::from_str(text).map_err(|e| invalid(format!("not a JSON object: {e}")))?;
+        let mut cells = Vec::with_capacity(schema.columns.len() + 1);
+        if schema.document.is_some() {
+            cells.push(Cell::Text(text.to_owned()));
+        }
+        for c in &schema.columns {
+            let v = value_cell(c, value_field(&record, &c.field)?)?;
+            if v == Cell::Null && key_column(schema).is_some_and(|k| k.column == c.column) {
+                return Err(invalid(format!("record has no `{}` (the key)", c.field)));
+            }
+            cells.push(v);
+        }
+        Ok(cells)
+    }
+
+    /// [`row`] gives what reading the record as a `Value` gives: the same
+    /// cells, or the same error.
+    #[test]
+    fn row_reads_records_as_value_does() {
+        let schema = Schema::from_json_str(
+            r#"{"table": "t", "document": "doc", "open": true, "columns": [
+                {"field": "cluster_id", "column": "id", "type": "text"},
+                {"field": "n", "column": "n", "type": "integer"},
+                {"field": "x", "column": "x", "type": "float"},
+                {"field": "b", "column": "b", "type": "bool"},
+                {"field": "t", "column": "t", "type": "timestamp"},
+                {"field": "j", "column": "j", "type": "json"},
+                {"field": "a.b.c", "column": "abc", "type": "text"},
+                {"field": "a.j", "column": "aj", "type": "json"}]}"#,
+        )
+        .unwrap();
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let records = [
+            r#"{"cluster_id": "k"}"#.to_owned(),
+            r#"{"cluster_id": "k", "n": 1, "x": 2, "b": true, "t": "2024-01-01", "j": {"z": 1, "a": [1, 2.5, "s", null, {}]}}"#.to_owned(),
+            r#"{"cluster_id": "k", "j": {"a": 1, "a": 2, "b": 3}, "cluster_id": "k2"}"#.to_owned(),
+            r#"{"cluster_id": "k", "j": {"a": {"x": 1, "x": [2]}}}"#.to_owned(),
+            r#"{"cluster_id": "k", "j": {"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k3":33}}"#.to_owned(),
+            r#"{"cluster_id": "\u006b\n\"", "j": "\ud83e\udd80 \u00e9 \/ \\", "a": {"b": {"c": "\t"}}}"#.to_owned(),
+            r#"{"cluster_id": "k", "a": {"b": null}, "n": -9223372036854775808}"#.to_owned(),
+            r#"{"cluster_id": "k", "a": {"b": [1]}}"#.to_owned(),
+            r#"{"cluster_id": "k", "a": [1]}"#.to_owned(),
+            r#"{"cluster_id": "k", "a": {"j": 1e300, "b": {"c": "x", "c": "y"}}}"#.to_owned(),
+            r#"{"cluster_id": "k", "n": 18446744073709551615}"#.to_owned(),
+            r#"{"cluster_id": "k", "n": 1.0}"#.to_owned(),
+            r#"{"cluster_id": "k", "x": 123456789012345678901234567890}"#.to_owned(),
+            r#"{"cluster_id": "k", "x": -0.0, "j": [-0.0, 1E2, 1.5e-7, 0.1]}"#.to_owned(),
+            r#"{"cluster_id": "k", "x": 1e400}"#.to_owned(),
+            r#"{"cluster_id": "k", "j": "\ud800"}"#.to_owned(),
+            r#"{"cluster_id": "k", "j": "\x"}"#.to_owned(),
+            r#"{"cluster_id": "k", "b": "true"}"#.to_owned(),
+            r#"{"cluster_id": "k", "t": "yesterday"}"#.to_owned(),
+            r#"{"cluster_id": 5}"#.to_owned(),
+            r#"{"cluster_id": null}"#.to_owned(),
+            r#"{"n": 1}"#.to_owned(),
+            r#"{"cluster_id": "k"} x"#.to_owned(),
+            r#"{"cluster_id": "k",}"#.to_owned(),
+            r#"{"cluster_id": "k" "n": 1}"#.to_owned(),
+            " \t{\"cluster_id\":\"k\"}\r\n ".to_owned(),
+            "[1]".to_owned(),
+            "\"s\"".to_owned(),
+            "null".to_owned(),
+            String::new(),
+            "{\"cluster_id\": \"k\", \"j\": \"a\u{1}b\"}".to_owned(),
+            format!(r#"{{"cluster_id": "k", "j": {deep}}}"#),
+            format!(r#"{{"cluster_id": "k", "z": {deep}}}"#),
+        ];
+        for text in &records {
+            let got = row(&schema, text).map_err(|e| e.message().to_owned());
+            let want = value_row(&schema, text).map_err(|e| e.message().to_owned());
+            assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn last_per_key_keeps_first_places_and_last_rows() {
+        let schema = Schema::clusters();
+        let r = |id: &str, status: &str| {
+            row(
+                &schema,
+                &format!(r#"{{"cluster_id": "{id}", "status": "{status}"}}"#),
+            )
+            .unwrap()
+        };
+        let rows = vec![
+            r("a", "1"),
+            r("b", "1"),
+            r("a", "2"),
+            r("c", "1"),
+            r("a", "3"),
+            r("b", "2"),
+        ];
+        let want = vec![r("a", "3"), r("b", "2"), r("c", "1")];
+        assert_eq!(last_per_key(&schema, rows), want);
+        let rows = vec![r("a", "1"), r("b", "1")];
+        assert_eq!(last_per_key(&schema, rows.clone()), rows);
+    }
+
+    #[test]
+    fn multi_row_insert_numbers_placeholders_row_by_row() {
+        let schema = Schema::from_json_str(
+            r#"{"table": "t", "document": "doc", "columns": [{"field": "cluster_id", "column": "id", "type": "text"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            insert_rows_sql(&schema, Dialect::Postgres, 2),
+            "INSERT INTO \"t\" (\"doc\", \"id\") VALUES (CAST(CAST($1 AS text) AS json), $2), \
+             (CAST(CAST($3 AS text) AS json), $4) ON CONFLICT (\"id\") DO UPDATE SET \
+             \"doc\" = EXCLUDED.\"doc\", \"id\" = EXCLUDED.\"id\""
+        );
+        assert_eq!(
+            insert_rows_sql(&schema, Dialect::MySql, 2),
+            "INSERT INTO `t` (`doc`, `id`) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE \
+             `doc` = VALUES(`doc`), `id` = VALUES(`id`)"
+        );
+    }
 }

@@ -13,6 +13,8 @@ mod gen;
 mod hostile;
 mod json;
 mod limits;
+#[cfg(feature = "sqlite")]
+mod load;
 mod mongo;
 #[cfg(feature = "sqlite")]
 mod plan;
