@@ -107,17 +107,21 @@ pub fn query(
         )
         .to_owned();
     let (sql, values) = build(&select, DIALECT);
-    let params: Vec<MyValue> = values.0.iter().map(value).collect();
-    let params = if params.is_empty() {
-        Params::Empty
-    } else {
-        Params::Positional(params)
-    };
+    let params = params(&values);
     let docs: Vec<String> = conn.exec(sql, params).map_err(db_error)?;
     for doc in docs {
         row(&doc)?;
     }
     Ok(())
+}
+
+/// Bound values as the driver's parameters.
+fn params(values: &sea_query::Values) -> Params {
+    if values.0.is_empty() {
+        Params::Empty
+    } else {
+        Params::Positional(values.0.iter().map(value).collect())
+    }
 }
 
 /// Runs any `SELECT` built for MySQL and returns its rows as cells
@@ -127,12 +131,7 @@ pub fn rows(
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<Vec<Cell>>, Error> {
     let (sql, values) = build(select, DIALECT);
-    let params: Vec<MyValue> = values.0.iter().map(value).collect();
-    let params = if params.is_empty() {
-        Params::Empty
-    } else {
-        Params::Positional(params)
-    };
+    let params = params(&values);
     let rows: Vec<mysql::Row> = conn.exec(sql, params).map_err(db_error)?;
     Ok(rows
         .into_iter()
@@ -271,12 +270,7 @@ pub fn explain(
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<String>, Error> {
     let (sql, values) = build(select, DIALECT);
-    let params: Vec<MyValue> = values.0.iter().map(value).collect();
-    let params = if params.is_empty() {
-        Params::Empty
-    } else {
-        Params::Positional(params)
-    };
+    let params = params(&values);
     let rows: Vec<mysql::Row> = conn
         .exec(format!("{} {sql}", DIALECT.explain()), params)
         .map_err(db_error)?;

@@ -153,8 +153,19 @@ fn run(
     client: &mut impl GenericClient,
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<postgres::Row>, Error> {
+    run_prefixed(client, "", select)
+}
+
+/// [`run`] of `prefix` followed by the `SELECT` (`EXPLAIN `).
+fn run_prefixed(
+    client: &mut impl GenericClient,
+    prefix: &str,
+    select: &sea_query::SelectStatement,
+) -> Result<Vec<postgres::Row>, Error> {
     let (sql, values) = build(select, DIALECT);
-    let stmt = client.prepare(&sql).map_err(pg_error)?;
+    let stmt = client
+        .prepare(&format!("{prefix}{sql}"))
+        .map_err(pg_error)?;
     let params: Vec<Box<dyn ToSql + Sync>> = values
         .0
         .iter()
@@ -559,20 +570,7 @@ pub fn explain(
     client: &mut impl GenericClient,
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<String>, Error> {
-    let (sql, values) = build(select, DIALECT);
-    let stmt = client
-        .prepare(&format!("{} {sql}", DIALECT.explain()))
-        .map_err(db_error)?;
-    let params: Vec<Box<dyn ToSql + Sync>> = values
-        .0
-        .iter()
-        .zip(stmt.params())
-        .map(|(v, ty)| value_param(v, ty))
-        .collect();
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|b| b.as_ref()).collect();
-    client
-        .query(&stmt, &refs)
-        .map_err(db_error)?
+    run_prefixed(client, &format!("{} ", DIALECT.explain()), select)?
         .iter()
         .map(|r| r.try_get::<_, String>(0).map_err(db_error))
         .collect()
