@@ -66,6 +66,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         max_body: args.max_body,
         cache_entries: args.cache_entries,
         limits: Limits::default(),
+        ..Config::default()
     };
     // The connection records were loaded through serves the first request
     // (on `sqlite::memory:` it is the only one that has them).

@@ -57,6 +57,7 @@ mod auth;
 mod cache;
 mod cursor;
 mod error;
+mod pass;
 mod request;
 mod service;
 
@@ -67,7 +68,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use siftql::sql::driver::{connect, Driver};
-use siftql::sql::{Dialect, Schema};
+use siftql::sql::{Dialect, OnePass, Schema};
 use siftql::{Error, Limits};
 
 use auth::Keys;
@@ -102,6 +103,12 @@ pub struct Config {
     pub cache_entries: usize,
     /// The bounds on a request's filter.
     pub limits: Limits,
+    /// How a request reads its filtered set once for both the statistics
+    /// and the page; `None` (the default) takes the dialect's
+    /// [`SqlDialect::one_pass`](siftql::sql::SqlDialect::one_pass).
+    /// [`OnePass::Materialized`] needs `WITH … AS MATERIALIZED`
+    /// (PostgreSQL, SQLite); [`OnePass::Rows`] runs everywhere.
+    pub one_pass: Option<OnePass>,
 }
 
 impl Default for Config {
@@ -115,6 +122,7 @@ impl Default for Config {
             max_body: DEFAULT_MAX_BODY,
             cache_entries: DEFAULT_CACHE_ENTRIES,
             limits: Limits::default(),
+            one_pass: None,
         }
     }
 }
@@ -131,6 +139,7 @@ impl fmt::Debug for Config {
             .field("max_body", &self.max_body)
             .field("cache_entries", &self.cache_entries)
             .field("limits", &self.limits)
+            .field("one_pass", &self.one_pass)
             .finish()
     }
 }

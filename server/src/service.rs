@@ -8,8 +8,8 @@ use axum::body::{to_bytes, Body};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sea_query::{Alias, Condition, Expr, Func, Query, SelectStatement};
-use serde_json::{json, Map, Value};
+use sea_query::Condition;
+use serde_json::{json, Value};
 use siftql::ast::{Condition as Cond, FieldPath, Group, Node, Operator};
 use siftql::sql::driver::Driver;
 use siftql::sql::load::{row, Cell};
@@ -18,6 +18,7 @@ use siftql::Filter;
 
 use crate::cursor::Cursor;
 use crate::error::ApiError;
+use crate::pass::{self, Filtered, Window};
 use crate::request::{self, Request};
 use crate::Service;
 
@@ -221,10 +222,6 @@ fn plan(app: &Service, req: &Request, namespace: Option<&str>) -> Result<Plan, A
     })
 }
 
-fn col(name: &str) -> Expr {
-    Expr::col(Alias::new(name))
-}
-
 /// The answer's body, and whether it came from the cache.
 fn execute(
     app: &Service,
@@ -232,82 +229,57 @@ fn execute(
     req: &Request,
     plan: &Plan,
 ) -> Result<(Arc<str>, bool), ApiError> {
-    let d = app.dialect;
-    let table = Alias::new(&app.config.schema.table);
+    let schema = &app.config.schema;
+    let pass = app
+        .config
+        .one_pass
+        .unwrap_or_else(|| app.dialect.one_pass());
     let fail = |e: siftql::Error| database(e.message());
-
-    // Totals and statistics over the whole filtered set.
-    let stats_query = Query::select()
-        .expr(col("status"))
-        .expr(Func::count(Expr::cust("*")))
-        .expr(Func::sum(col("num_documents_clustered")))
-        .from(table.clone())
-        .cond_where(plan.condition.clone())
-        .group_by_col(Alias::new("status"))
-        .to_owned();
-    // The page: one row more than asked tells whether another follows.
-    let doc = app.config.schema.document.as_deref().unwrap_or("doc");
-    let mut page_query: SelectStatement = Query::select()
-        .expr(d.apply(d.document_text(), col(doc)))
-        .from(table)
-        .cond_where(plan.condition.clone())
-        .to_owned();
-    let page = match &plan.cursor {
+    let (window, page) = match &plan.cursor {
         Some(c) => {
-            let after = plan
-                .sort
-                .after(d, &c.values, &c.key)
+            // A cursor's values must fit the sort before they are trusted.
+            plan.sort
+                .after(app.dialect, &c.values, &c.key)
                 .map_err(|e| ApiError::unprocessable("invalid_cursor", e.message()))?;
-            page_query.cond_where(after);
-            c.page
+            let w = Window {
+                after: Some((&c.values, &c.key)),
+                offset: 0,
+                limit: req.limit,
+            };
+            (w, c.page)
         }
         None => {
-            page_query.offset(req.offset);
-            req.offset / req.limit + 1
+            let w = Window {
+                after: None,
+                offset: req.offset,
+                limit: req.limit,
+            };
+            (w, req.offset / req.limit + 1)
         }
     };
-    plan.sort.order_by(&mut page_query, d);
-    page_query.limit(req.limit + 1);
 
     let generation = app.cache.generation().map_err(fail)?;
     let key = generation.map(|_| {
-        let (a, av) = siftql::sql::build(&stats_query, d);
-        let (b, bv) = siftql::sql::build(&page_query, d);
         // The page number comes from a cursor, not from the SQL.
-        format!("{a}\n{av:?}\n{b}\n{bv:?}\n{page}")
+        let sql = pass::cache_key(
+            schema,
+            app.dialect,
+            pass,
+            &plan.condition,
+            &plan.sort,
+            &window,
+        );
+        format!("{sql}\n{page}")
     });
     if let Some(hit) = key.as_deref().and_then(|k| app.cache.get(k)) {
         return Ok((hit, true));
     }
-    let mut total: u64 = 0;
-    let mut documents = 0f64;
-    let mut by_status = Map::new();
-    for r in db.rows(&stats_query).map_err(fail)? {
-        let n = match r.get(1) {
-            Some(Cell::Int(n)) => u64::try_from(*n).unwrap_or(0),
-            Some(Cell::Float(f)) => *f as u64,
-            _ => 0,
-        };
-        total += n;
-        documents += match r.get(2) {
-            Some(Cell::Float(f)) => *f,
-            Some(Cell::Int(i)) => *i as f64,
-            _ => 0.0,
-        };
-        if let Some(Cell::Text(status)) = r.first() {
-            by_status.insert(status.clone(), n.into());
-        }
-    }
-
-    let mut docs: Vec<String> = db
-        .rows(&page_query)
-        .map_err(fail)?
-        .into_iter()
-        .filter_map(|mut r| match r.pop() {
-            Some(Cell::Text(s)) => Some(s),
-            _ => None,
-        })
-        .collect();
+    let Filtered {
+        total,
+        documents,
+        by_status,
+        mut docs,
+    } = pass::run(db, schema, pass, &plan.condition, &plan.sort, &window).map_err(fail)?;
     let more = docs.len() as u64 > req.limit;
     docs.truncate(req.limit as usize);
 

@@ -32,7 +32,7 @@
 
 use sea_query::SelectStatement;
 
-use super::load::{row, Cell};
+use super::load::{row, Cell, CellRef};
 use super::{Compiled, Dialect, Schema};
 use crate::error::{Error, ErrorCode};
 
@@ -54,6 +54,14 @@ pub trait Driver: Send {
     /// Starts a transaction.
     fn begin(&mut self) -> Result<(), Error> {
         self.execute("BEGIN")
+    }
+
+    /// Starts a read-only transaction whose statements all see one
+    /// snapshot of the database (PostgreSQL `REPEATABLE READ`, MySQL
+    /// `WITH CONSISTENT SNAPSHOT`; on SQLite every transaction does). End
+    /// it with [`Driver::commit`].
+    fn begin_snapshot(&mut self) -> Result<(), Error> {
+        self.begin()
     }
 
     /// Commits the transaction.
@@ -80,6 +88,22 @@ pub trait Driver: Send {
 
     /// Runs a `SELECT` built for this driver's dialect; its rows as cells.
     fn rows(&mut self, select: &SelectStatement) -> Result<Vec<Vec<Cell>>, Error>;
+
+    /// Runs a `SELECT` built for this driver's dialect and calls `each`
+    /// with every row, its cells borrowed from the driver's buffers (no
+    /// copy of the text: for reading many rows once). By default through
+    /// [`Driver::rows`].
+    fn scan(
+        &mut self,
+        select: &SelectStatement,
+        each: &mut dyn FnMut(&[CellRef<'_>]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        for r in self.rows(select)? {
+            let cells: Vec<CellRef<'_>> = r.iter().map(Cell::as_ref).collect();
+            each(&cells)?;
+        }
+        Ok(())
+    }
 
     /// Runs a compiled filter's `SELECT` in load order, calling `each` with
     /// every matching document exactly as it was loaded.

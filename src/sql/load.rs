@@ -35,6 +35,67 @@ pub enum Cell {
     Bool(bool),
 }
 
+/// A cell borrowed from a row as a driver reads it
+/// ([`Driver::scan`](super::driver::Driver::scan)): no copy of its text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CellRef<'a> {
+    /// SQL `NULL`.
+    Null,
+    /// Text.
+    Text(&'a str),
+    /// A whole number.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl Cell {
+    /// The cell, borrowed.
+    pub fn as_ref(&self) -> CellRef<'_> {
+        match self {
+            Cell::Null => CellRef::Null,
+            Cell::Text(s) => CellRef::Text(s),
+            Cell::Int(i) => CellRef::Int(*i),
+            Cell::Float(f) => CellRef::Float(*f),
+            Cell::Bool(b) => CellRef::Bool(*b),
+        }
+    }
+}
+
+impl CellRef<'_> {
+    /// The cell, owned.
+    pub fn to_cell(self) -> Cell {
+        match self {
+            CellRef::Null => Cell::Null,
+            CellRef::Text(s) => Cell::Text(s.to_owned()),
+            CellRef::Int(i) => Cell::Int(i),
+            CellRef::Float(f) => Cell::Float(f),
+            CellRef::Bool(b) => Cell::Bool(b),
+        }
+    }
+}
+
+/// A cell, owned or borrowed, as [`Sort::compare`](super::Sort::compare)
+/// reads it.
+pub trait AsCellRef {
+    /// The cell, borrowed.
+    fn cell_ref(&self) -> CellRef<'_>;
+}
+
+impl AsCellRef for Cell {
+    fn cell_ref(&self) -> CellRef<'_> {
+        self.as_ref()
+    }
+}
+
+impl AsCellRef for CellRef<'_> {
+    fn cell_ref(&self) -> CellRef<'_> {
+        *self
+    }
+}
+
 fn invalid(message: String) -> Error {
     Error::new(ErrorCode::InvalidRecord, message)
 }

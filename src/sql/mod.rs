@@ -40,7 +40,7 @@ pub fn db_error(e: impl std::fmt::Display) -> Error {
     Error::new(ErrorCode::Database, format!("database error: {e}"))
 }
 
-pub use dialect::{Dialect, SqlDialect};
+pub use dialect::{Dialect, OnePass, SqlDialect};
 pub use page::{sortable, Sort, SortKey};
 pub use schema::{Column, ColumnType, Schema};
 

@@ -17,7 +17,9 @@ pub use mysql::Conn;
 use mysql::{Opts, Params, Value as MyValue};
 use sea_query::Value as SqlValue;
 
-use super::load::{create_table_sql, insert_rows_sql, insert_sql, row, row_columns, Cell};
+use std::borrow::Cow;
+
+use super::load::{create_table_sql, insert_rows_sql, insert_sql, row, row_columns, Cell, CellRef};
 use super::{build, db_error, Compiled, Dialect, Schema};
 use crate::error::Error;
 
@@ -122,6 +124,52 @@ fn params(values: &sea_query::Values) -> Params {
     } else {
         Params::Positional(values.0.iter().map(value).collect())
     }
+}
+
+/// Calls `each` with every row of any `SELECT` built for MySQL, its text
+/// borrowed (booleans come back as [`CellRef::Int`]; text that is not
+/// UTF-8 is read as [`rows`] reads it).
+pub fn scan(
+    conn: &mut impl Queryable,
+    select: &sea_query::SelectStatement,
+    each: &mut dyn FnMut(&[CellRef<'_>]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let (sql, values) = build(select, DIALECT);
+    let params = params(&values);
+    let rows: Vec<mysql::Row> = conn.exec(sql, params).map_err(db_error)?;
+    for r in rows {
+        let values: Vec<MyValue> = r.unwrap();
+        // Text borrowed where it is UTF-8; dates and times as text, the
+        // way `rows` reads them.
+        let text: Vec<Option<Cow<'_, str>>> = values
+            .iter()
+            .map(|v| match v {
+                MyValue::NULL
+                | MyValue::Int(_)
+                | MyValue::UInt(_)
+                | MyValue::Float(_)
+                | MyValue::Double(_) => None,
+                MyValue::Bytes(b) => Some(String::from_utf8_lossy(b)),
+                other => Some(Cow::Owned(other.as_sql(true))),
+            })
+            .collect();
+        let cells: Vec<CellRef<'_>> = values
+            .iter()
+            .zip(&text)
+            .map(|(v, t)| match (v, t) {
+                (_, Some(t)) => CellRef::Text(t),
+                (MyValue::Int(i), _) => CellRef::Int(*i),
+                (MyValue::UInt(u), _) => {
+                    i64::try_from(*u).map_or(CellRef::Float(*u as f64), CellRef::Int)
+                }
+                (MyValue::Float(f), _) => CellRef::Float((*f).into()),
+                (MyValue::Double(f), _) => CellRef::Float(*f),
+                _ => CellRef::Null,
+            })
+            .collect();
+        each(&cells)?;
+    }
+    Ok(())
 }
 
 /// Runs any `SELECT` built for MySQL and returns its rows as cells
@@ -233,6 +281,11 @@ impl super::driver::Driver for Conn {
         self.query_drop("START TRANSACTION").map_err(db_error)
     }
 
+    fn begin_snapshot(&mut self) -> Result<(), Error> {
+        self.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            .map_err(db_error)
+    }
+
     fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error> {
         multi_row_upsert(self, schema, rows)
     }
@@ -243,6 +296,14 @@ impl super::driver::Driver for Conn {
 
     fn rows(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<Vec<Cell>>, Error> {
         rows(self, select)
+    }
+
+    fn scan(
+        &mut self,
+        select: &sea_query::SelectStatement,
+        each: &mut dyn FnMut(&[CellRef<'_>]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        scan(self, select, each)
     }
 
     fn documents(

@@ -27,7 +27,7 @@
 use sea_query::{Alias, Condition, Expr, ExprTrait, Order, SelectStatement, Value as SqlValue};
 
 use super::column::instant_expr;
-use super::load::Cell;
+use super::load::{AsCellRef, Cell, CellRef};
 use super::{text, Column, ColumnType, Dialect, Schema};
 use crate::error::{did_you_mean, Error, ErrorCode};
 
@@ -128,6 +128,11 @@ impl Sort {
         self.keys.iter().map(|(c, _)| c.field.as_str())
     }
 
+    /// The tie-breaking key's field.
+    pub fn key_field(&self) -> &str {
+        &self.key.field
+    }
+
     /// Appends the `ORDER BY`: each key with its `NULL`s last, then the
     /// tie-breaking key ascending.
     pub fn order_by(&self, select: &mut SelectStatement, dialect: Dialect) {
@@ -183,6 +188,81 @@ impl Sort {
         );
         let kv = ordered(dialect, ColumnType::Text, text(key));
         Ok(any.add(same.add(k.gt(kv))))
+    }
+}
+
+impl Sort {
+    /// Compares two rows in this order, as [`Sort::order_by`] orders them:
+    /// each row is its sort columns' cells (one per key, in key order, as
+    /// [`load::row`](super::load::row) or a driver gives them) and its key.
+    /// A server that reads the filtered rows once can sort and page them
+    /// itself with this, and `a` comes after `b` exactly when
+    /// [`Sort::after`] with `b`'s position selects `a`.
+    ///
+    /// Text compares by code point, timestamps as instants, numbers by
+    /// value (an integer cell in a float column too), booleans `false`
+    /// first; `NULL` (or a cell that does not fit the column) comes after
+    /// every value in both directions.
+    pub fn compare<A: AsCellRef, B: AsCellRef>(
+        &self,
+        a: (&[A], &str),
+        b: (&[B], &str),
+    ) -> std::cmp::Ordering {
+        for (i, (c, desc)) in self.keys.iter().enumerate() {
+            let x = sort_value(c.ty, a.0.get(i).map(AsCellRef::cell_ref));
+            let y = sort_value(c.ty, b.0.get(i).map(AsCellRef::cell_ref));
+            let o = match (x, y) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (Some(x), Some(y)) if *desc => y.cmp(&x),
+                (Some(x), Some(y)) => x.cmp(&y),
+            };
+            if o.is_ne() {
+                return o;
+            }
+        }
+        a.1.cmp(b.1)
+    }
+}
+
+/// A cell's place in its column's order; `None` sorts last. One column
+/// gives one kind of value.
+#[derive(PartialEq)]
+enum SortValue<'a> {
+    Text(&'a str),
+    Instant(i128),
+    Int(i64),
+    Float(f64),
+}
+
+impl SortValue<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use SortValue::*;
+        match (self, other) {
+            (Text(x), Text(y)) => x.cmp(y),
+            (Instant(x), Instant(y)) => x.cmp(y),
+            (Int(x), Int(y)) => x.cmp(y),
+            // -0 and 0 are one value, as in SQL.
+            (Float(x), Float(y)) => x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal),
+            _ => std::cmp::Ordering::Equal,
+        }
+    }
+}
+
+fn sort_value(ty: ColumnType, cell: Option<CellRef<'_>>) -> Option<SortValue<'_>> {
+    match (ty, cell?) {
+        (ColumnType::Text, CellRef::Text(s)) => Some(SortValue::Text(s)),
+        (ColumnType::Timestamp, CellRef::Text(s)) => {
+            crate::eval::instant(s).map(SortValue::Instant)
+        }
+        (ColumnType::Integer, CellRef::Int(i)) => Some(SortValue::Int(i)),
+        (ColumnType::Float, CellRef::Float(f)) => Some(SortValue::Float(f)),
+        (ColumnType::Float, CellRef::Int(i)) => Some(SortValue::Float(i as f64)),
+        (ColumnType::Bool, CellRef::Bool(b)) => Some(SortValue::Int(i64::from(b))),
+        // MySQL's BOOLEAN is a TINYINT.
+        (ColumnType::Bool, CellRef::Int(i)) => Some(SortValue::Int(i64::from(i != 0))),
+        _ => None,
     }
 }
 

@@ -20,7 +20,9 @@ pub use postgres::Client;
 use postgres::{GenericClient, NoTls, Statement};
 use sea_query::{ExprTrait, Value as SqlValue};
 
-use super::load::{create_table_sql, insert_sql, key_column, last_per_key, row, row_columns, Cell};
+use super::load::{
+    create_table_sql, insert_sql, key_column, last_per_key, row, row_columns, Cell, CellRef,
+};
 use super::{build, ColumnType, Compiled, Dialect, Schema};
 use crate::error::Error;
 
@@ -174,6 +176,39 @@ fn run_prefixed(
         .collect();
     let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|b| b.as_ref()).collect();
     client.query(&stmt, &refs).map_err(pg_error)
+}
+
+/// Calls `each` with every row of any `SELECT` built for PostgreSQL (the
+/// column types [`rows`] takes), its cells borrowed.
+pub fn scan(
+    client: &mut impl GenericClient,
+    select: &sea_query::SelectStatement,
+    each: &mut dyn FnMut(&[CellRef<'_>]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    for r in run(client, select)? {
+        let mut cells = Vec::with_capacity(r.len());
+        for (i, column) in r.columns().iter().enumerate() {
+            let ty = column.type_();
+            let cell = if *ty == Type::INT8 {
+                r.try_get::<_, Option<i64>>(i).map(|v| v.map(CellRef::Int))
+            } else if *ty == Type::INT4 {
+                r.try_get::<_, Option<i32>>(i)
+                    .map(|v| v.map(|n| CellRef::Int(n.into())))
+            } else if *ty == Type::FLOAT8 {
+                r.try_get::<_, Option<f64>>(i)
+                    .map(|v| v.map(CellRef::Float))
+            } else if *ty == Type::BOOL {
+                r.try_get::<_, Option<bool>>(i)
+                    .map(|v| v.map(CellRef::Bool))
+            } else {
+                r.try_get::<_, Option<&str>>(i)
+                    .map(|v| v.map(CellRef::Text))
+            };
+            cells.push(cell.map_err(pg_error)?.unwrap_or(CellRef::Null));
+        }
+        each(&cells)?;
+    }
+    Ok(())
 }
 
 /// Runs any `SELECT` built for PostgreSQL and returns its rows as cells.
@@ -535,6 +570,11 @@ impl super::driver::Driver for Client {
         self.batch_execute(sql).map_err(pg_error)
     }
 
+    fn begin_snapshot(&mut self) -> Result<(), Error> {
+        self.batch_execute("START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .map_err(pg_error)
+    }
+
     fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error> {
         copy_upsert(self, schema, rows)
     }
@@ -545,6 +585,14 @@ impl super::driver::Driver for Client {
 
     fn rows(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<Vec<Cell>>, Error> {
         rows(self, select)
+    }
+
+    fn scan(
+        &mut self,
+        select: &sea_query::SelectStatement,
+        each: &mut dyn FnMut(&[CellRef<'_>]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        scan(self, select, each)
     }
 
     fn documents(

@@ -28,7 +28,7 @@ use sea_query::Value as SqlValue;
 use serde_json::Value;
 
 use super::driver::Driver;
-use super::load::{create_table_sql, insert_sql, row, Cell};
+use super::load::{create_table_sql, insert_sql, row, Cell, CellRef};
 use super::{build, Compiled, Dialect, Schema};
 use crate::ast::{Condition, FieldPath, Filter, Group, Operator};
 use crate::error::Error;
@@ -311,6 +311,56 @@ pub fn rows(
     Ok(out)
 }
 
+/// Calls `each` with every row of a `SELECT` built for SQLite, its cells
+/// borrowed (text that is not UTF-8 is read as [`rows`] reads it).
+pub fn scan(
+    conn: &Connection,
+    select: &sea_query::SelectStatement,
+    each: &mut dyn FnMut(&[CellRef<'_>]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    use rusqlite::types::ValueRef;
+    let (sql, values) = build(select, DIALECT);
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
+    let width = stmt.column_count();
+    let params: Vec<_> = values.0.iter().map(to_sql).collect();
+    let mut rows = stmt.query(params_from_iter(params)).map_err(db_error)?;
+    while let Some(r) = rows.next().map_err(db_error)? {
+        let mut cells = Vec::with_capacity(width);
+        let mut lossy = false;
+        for i in 0..width {
+            cells.push(match r.get_ref(i).map_err(db_error)? {
+                ValueRef::Null => CellRef::Null,
+                ValueRef::Integer(i) => CellRef::Int(i),
+                ValueRef::Real(f) => CellRef::Float(f),
+                ValueRef::Text(t) | ValueRef::Blob(t) => match std::str::from_utf8(t) {
+                    Ok(s) => CellRef::Text(s),
+                    Err(_) => {
+                        lossy = true;
+                        CellRef::Null
+                    }
+                },
+            });
+        }
+        if lossy {
+            let owned = (0..width)
+                .map(|i| {
+                    Ok(match r.get_ref(i).map_err(db_error)? {
+                        ValueRef::Text(t) | ValueRef::Blob(t) => {
+                            Cell::Text(String::from_utf8_lossy(t).into_owned())
+                        }
+                        _ => cells[i].to_cell(),
+                    })
+                })
+                .collect::<Result<Vec<Cell>, Error>>()?;
+            let refs: Vec<CellRef<'_>> = owned.iter().map(Cell::as_ref).collect();
+            each(&refs)?;
+        } else {
+            each(&cells)?;
+        }
+    }
+    Ok(())
+}
+
 impl Driver for Connection {
     fn dialect(&self) -> Dialect {
         DIALECT
@@ -337,6 +387,14 @@ impl Driver for Connection {
 
     fn rows(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<Vec<Cell>>, Error> {
         rows(self, select)
+    }
+
+    fn scan(
+        &mut self,
+        select: &sea_query::SelectStatement,
+        each: &mut dyn FnMut(&[CellRef<'_>]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        scan(self, select, each)
     }
 
     fn documents(

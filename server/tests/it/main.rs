@@ -11,6 +11,7 @@ mod auth;
 mod cursors;
 mod errors;
 mod list;
+mod pass;
 mod search;
 mod service;
 
@@ -189,6 +190,17 @@ impl Api {
                 .unwrap(),
             router: service.router(),
             table,
+        }
+    }
+
+    /// A given service on `self`'s table.
+    pub(crate) fn with_service(&self, service: Service) -> Api {
+        Api {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap(),
+            router: service.router(),
+            table: Arc::clone(&self.table),
         }
     }
 

@@ -109,6 +109,24 @@ pub enum Affix {
     Infix,
 }
 
+/// How a request that needs both a page and statistics of one filtered set
+/// reads it in one evaluation of the filter (see [`SqlDialect::one_pass`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OnePass {
+    /// One statement: the filtered rows' sort and statistics columns in a
+    /// materialized common table expression, grouped for the statistics
+    /// and ordered and limited for the page (PostgreSQL's
+    /// `WITH … AS MATERIALIZED`).
+    Materialized,
+    /// The filtered rows' key, sort and statistics columns are read once
+    /// and the statistics and the page computed from them by the caller
+    /// ([`Sort::compare`](crate::sql::Sort::compare)); the page's documents
+    /// are then read by key. For a database in the same process (SQLite),
+    /// or one whose common table expressions are not materialized once
+    /// (MariaDB).
+    Rows,
+}
+
 /// How one SQL database spells what the compiler needs.
 ///
 /// Methods with a default are written for standard SQL and overridden only
@@ -327,6 +345,12 @@ pub trait SqlDialect: Send + Sync + 'static {
     /// stored.
     fn document_text(&self) -> &'static str {
         "?"
+    }
+
+    /// How a page and the statistics of one filtered set are read with one
+    /// evaluation of the filter. [`OnePass::Rows`] by default.
+    fn one_pass(&self) -> OnePass {
+        OnePass::Rows
     }
 
     // ----- DDL and loading
