@@ -199,13 +199,36 @@ pub fn compile_with(
     bindings: &Bindings,
 ) -> Result<Compiled, Error> {
     let walks = std::cell::Cell::new(0);
+    let values = std::cell::Cell::new(0);
     let part = filter.fold(&mut Compiler {
         schema,
         dialect,
         bindings,
         limits: &Limits::default(),
         walks: &walks,
+        values: &values,
     })?;
+    // Counted exactly only when the generous estimate could reach the
+    // dialect's limit (a filter with thousands of values).
+    let max = dialect.max_params().saturating_sub(PARAMS_HEADROOM);
+    if values.get() > max {
+        let probe = sea_query::Query::select()
+            .expr(Expr::cust("1"))
+            .cond_where(part.cond.clone())
+            .to_owned();
+        let n = dialect.build(&probe).1 .0.len();
+        if n > max {
+            return Err(Error::new(
+                ErrorCode::Unsupported,
+                format!(
+                    "the filter binds {n} values; {dialect} takes at most {max} in one statement \
+                     ({} less {PARAMS_HEADROOM} for the statement around the filter)",
+                    dialect.max_params()
+                ),
+            )
+            .with_help("split the longest `in` lists over several requests"));
+        }
+    }
     if part.walks > dialect.max_json_walks() {
         return Err(Error::new(
             ErrorCode::Unsupported,
@@ -242,7 +265,13 @@ struct Compiler<'a> {
     limits: &'a Limits,
     /// Counts the walks of JSON paths the conditions make.
     walks: &'a std::cell::Cell<usize>,
+    /// An estimate, from above, of the values the conditions bind.
+    values: &'a std::cell::Cell<usize>,
 }
+
+/// Bound values a statement keeps free for what a caller adds around the
+/// filter (a namespace, a search, a keyset position).
+pub const PARAMS_HEADROOM: usize = 64;
 
 impl Compiler<'_> {
     /// The compiled items of one list, with the conditions that can share
@@ -378,6 +407,9 @@ impl Fold for Compiler<'_> {
                 v.clone()
             }
         };
+        // No condition binds more than 16 values besides two per list item.
+        let items = value.as_array().map_or(0, Vec::len);
+        self.values.set(self.values.get() + 16 + 2 * items);
         let place = self
             .schema
             .place(&c.field)

@@ -347,6 +347,13 @@ pub trait SqlDialect: Send + Sync + 'static {
         "?"
     }
 
+    /// The most values one statement can bind (PostgreSQL's and MySQL's
+    /// protocols: 65,535; SQLite: 32,766). A filter that would bind more,
+    /// less [`PARAMS_HEADROOM`](crate::sql::PARAMS_HEADROOM), is E0402.
+    fn max_params(&self) -> usize {
+        65_535
+    }
+
     /// How a page and the statistics of one filtered set are read with one
     /// evaluation of the filter. [`OnePass::Rows`] by default.
     fn one_pass(&self) -> OnePass {

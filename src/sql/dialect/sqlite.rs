@@ -74,6 +74,11 @@ impl SqlDialect for SqliteDialect {
         Some(Fragment::new("? REGEXP ?", vec![text(pattern)]))
     }
 
+    // SQLITE_MAX_VARIABLE_NUMBER's default since 3.32 (the bundled build).
+    fn max_params(&self) -> usize {
+        32_766
+    }
+
     fn instant(&self) -> String {
         "siftql_instant(?)".to_owned()
     }
