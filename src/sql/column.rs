@@ -84,13 +84,21 @@ fn in_list(d: Dialect, c: &Column, items: &[Value], ci: bool) -> Result<Conditio
             } else {
                 x.clone()
             };
-            let (column, literal) = d.binary_text();
-            let template = format!("{column} IN ({})", vec![literal; many.len()].join(", "));
-            let mut exprs = vec![x];
-            exprs.extend(
-                many.iter()
-                    .map(|s| text(if ci { lower(s) } else { (*s).clone() })),
-            );
+            let items: Vec<String> = many
+                .iter()
+                .map(|s| if ci { lower(s) } else { (*s).clone() })
+                .collect();
+            let (template, exprs) = match d.text_in_one(&items) {
+                Some((template, list)) => (template.to_owned(), vec![x, list]),
+                None => {
+                    let (column, literal) = d.binary_text();
+                    let template =
+                        format!("{column} IN ({})", vec![literal; many.len()].join(", "));
+                    let mut exprs = vec![x];
+                    exprs.extend(items.into_iter().map(text));
+                    (template, exprs)
+                }
+            };
             any = any.add(
                 Condition::all()
                     .add(col(c).is_not_null())

@@ -25,7 +25,7 @@ use sea_query::{Condition, Expr};
 use serde_json::Value;
 
 use super::column::{affix, instant_or_text, lower_expr, range_symbol};
-use super::dialect::{Affix, Candidates, Fragment};
+use super::dialect::{Affix, Candidates, DirectRows, Fragment};
 use super::{always, text, Dialect, Gap};
 use crate::ast::Operator;
 use crate::eval::{instant, lower};
@@ -90,9 +90,44 @@ impl<'a> At<'a> {
                 None => format!("EXISTS (SELECT 1 FROM {from}{})", join.text),
             };
             self.walks.set(self.walks.get() + 1);
-            any = any.add(self.d.frag(sql, exprs));
+            let general = self.d.frag(sql, exprs);
+            let direct = match join.text.is_empty() {
+                true => self
+                    .d
+                    .json_rows_direct(self.column, self.path, rows, self.object_root),
+                false => None,
+            };
+            any = any.add(match direct {
+                Some(direct) => self.direct(direct, test.as_ref(), general),
+                None => general,
+            });
         }
         any
+    }
+
+    /// `CASE WHEN when THEN EXISTS (direct rows) WHEN none THEN FALSE ELSE
+    /// general END`: two-valued, as `general` is.
+    fn direct(&self, direct: DirectRows, test: Option<&Fragment>, general: Expr) -> Expr {
+        let DirectRows { when, rows, none } = direct;
+        let mut f = Fragment::new("CASE WHEN ", Vec::new());
+        f.push(&when.text).params.extend(when.params);
+        f.push(" THEN EXISTS (SELECT 1 FROM ")
+            .push(&rows.text)
+            .params
+            .extend(rows.params);
+        if let Some(t) = test {
+            f.push(" WHERE ")
+                .push(&t.text)
+                .params
+                .extend(t.params.iter().cloned());
+        }
+        f.push(")");
+        if let Some(none) = none {
+            f.push(" WHEN ").push(&none.text).params.extend(none.params);
+            f.push(" THEN FALSE");
+        }
+        f.param(" ELSE ? END", general);
+        self.d.frag(f.text, f.params)
     }
 
     /// `phrase`, `words` and the geo operators. A dialect that registers

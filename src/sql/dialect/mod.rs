@@ -98,6 +98,18 @@ impl Candidates {
     }
 }
 
+/// A cheaper walk of a JSON path for the common case (see
+/// [`SqlDialect::json_rows_direct`]).
+#[derive(Clone, Debug)]
+pub struct DirectRows {
+    /// Where this holds, `rows` are exactly the walk's candidates.
+    pub when: Fragment,
+    /// `FROM …` producing the rows `c(v)`, as [`SqlDialect::json_rows`].
+    pub rows: Fragment,
+    /// Where this holds (and `when` does not), the walk has no candidates.
+    pub none: Option<Fragment>,
+}
+
 /// Which end of a text a substring test anchors to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Affix {
@@ -174,6 +186,15 @@ pub trait SqlDialect: Send + Sync + 'static {
         ("?", "?")
     }
 
+    /// A membership test of a text expression in a list bound as one
+    /// value: the template (the column side as [`SqlDialect::binary_text`]
+    /// writes it, then the list) and the list as that one value. `None`
+    /// (the default): one `IN (…)` with a value per item.
+    fn text_in_one(&self, items: &[String]) -> Option<(&'static str, Expr)> {
+        let _ = items;
+        None
+    }
+
     /// Template of two text expressions compared by code point with `op`
     /// (`=`, `<`, …).
     fn text_compare(&self, op: &str) -> String {
@@ -223,6 +244,22 @@ pub trait SqlDialect: Send + Sync + 'static {
     }
 
     // ----- JSON
+
+    /// A cheaper exact form of [`SqlDialect::json_rows`] for the rows where
+    /// it applies (say, a path of object keys met as objects), the general
+    /// walk staying for the others; the compiler writes
+    /// `CASE WHEN when THEN EXISTS (… direct rows …) WHEN none THEN FALSE
+    /// ELSE EXISTS (… general walk …) END`. None by default.
+    fn json_rows_direct(
+        &self,
+        column: &str,
+        path: &[String],
+        rows: Candidates,
+        object_root: bool,
+    ) -> Option<DirectRows> {
+        let _ = (column, path, rows, object_root);
+        None
+    }
 
     /// Whether the dialect can walk `path` inside a JSON column as the
     /// evaluator does.

@@ -8,7 +8,7 @@
 
 use sea_query::{Expr, SelectStatement, Values};
 
-use super::{Candidates, Fragment, SqlDialect};
+use super::{Candidates, DirectRows, Fragment, SqlDialect};
 use crate::ast::Operator;
 use crate::sql::geo;
 use crate::sql::index::IndexSpec;
@@ -52,6 +52,31 @@ impl SqlDialect for PostgresDialect {
 
     fn binary_text(&self) -> (&'static str, &'static str) {
         ("(? COLLATE \"C\")", "?")
+    }
+
+    // One `text[]` value instead of a parameter per item: a long list
+    // costs its index probes, not its binding and planning. The array
+    // literal quotes every item (`\` and `"` escaped).
+    fn text_in_one(&self, items: &[String]) -> Option<(&'static str, Expr)> {
+        let mut array = String::from("{");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                array.push(',');
+            }
+            array.push('"');
+            for ch in item.chars() {
+                if ch == '\\' || ch == '"' {
+                    array.push('\\');
+                }
+                array.push(ch);
+            }
+            array.push('"');
+        }
+        array.push('}');
+        Some((
+            "(? COLLATE \"C\") = ANY(CAST(CAST(? AS text) AS text[]))",
+            text(array),
+        ))
     }
 
     // A bare date is midnight UTC, whatever the session's time zone.
@@ -126,6 +151,55 @@ impl SqlDialect for PostgresDialect {
                 text(jsonpath(path)),
             ],
         )]
+    }
+
+    // On a JSONB column and a path of keys, `col -> k1 -> … -> kn` is the
+    // walk's one value whenever it is not NULL (`->` with a key gives NULL
+    // unless it meets an object at each step, and lax mode only differs
+    // from it where an array is met on the way): then no jsonpath runs. A
+    // column that is an object without the first key has no candidates.
+    // The document column (JSON text, parsed by each cast) keeps the
+    // general walk.
+    fn json_rows_direct(
+        &self,
+        column: &str,
+        path: &[String],
+        rows: Candidates,
+        object_root: bool,
+    ) -> Option<DirectRows> {
+        if path.is_empty() || object_root {
+            return None;
+        }
+        let col = || Expr::col(sea_query::Alias::new(column));
+        let value = |first_only: bool| {
+            let keys = if first_only { &path[..1] } else { path };
+            let mut f = Fragment::new("?", vec![col()]);
+            for k in keys {
+                f.param(" -> CAST(? AS text)", text(k.as_str()));
+            }
+            f
+        };
+        let wrap = |template: &str, v: &Fragment| {
+            Fragment::new(template.replace("{v}", &v.text), v.params.clone())
+        };
+        let v = value(false);
+        let (when, rows) = match rows {
+            Candidates::Found => ("{v} IS NOT NULL", "(SELECT {v}) AS c(v)"),
+            Candidates::ValueOrElements => ("jsonb_typeof({v}) <> 'array'", "(SELECT {v}) AS c(v)"),
+            Candidates::Elements => (
+                "jsonb_typeof({v}) = 'array'",
+                "jsonb_array_elements({v}) AS c(v)",
+            ),
+        };
+        let first = value(true);
+        let mut none = Fragment::new("jsonb_typeof(?) = 'object' AND ", vec![col()]);
+        none.push(&first.text).push(" IS NULL");
+        none.params.extend(first.params);
+        Some(DirectRows {
+            when: wrap(when, &v),
+            rows: wrap(rows, &v),
+            none: Some(none),
+        })
     }
 
     // Planning grows faster than the number of subqueries: 1,000 take
