@@ -318,7 +318,7 @@ fn sql_reads_a_schema_file() {
     );
     assert_eq!(
         text(&out.stdout),
-        "SELECT * FROM `items` WHERE `item_name` IS NOT NULL AND (CAST(`item_name` AS BINARY) = CAST(? AS BINARY))\n[\"x\"]\n"
+        "SELECT * FROM `items` WHERE `item_name` IS NOT NULL AND (`siftql_b_item_name` = CAST(? AS BINARY))\n[\"x\"]\n"
     );
     let out = siftql(
         &["sql", "--dialect", "mysql", "--schema", p, "nmae = 1"],

@@ -29,14 +29,29 @@ fn is_numeric(ty: ColumnType) -> bool {
     matches!(ty, ColumnType::Integer | ColumnType::Float)
 }
 
-/// `x <op> lit`, comparing text by code point (case-folded when `ci`).
-fn text_cmp(d: Dialect, x: Expr, op: &str, lit: &str, ci: bool) -> Expr {
-    let (x, lit) = if ci {
-        (lower_expr(d, x), lower(lit))
-    } else {
-        (x, lit.to_owned())
-    };
-    d.frag(d.text_compare(op), vec![x, text(lit)])
+/// The column side of a code-point comparison of `c`'s text (lowercased
+/// when `ci`): the dialect's key column where it keeps one
+/// ([`SqlDialect::text_key`](super::SqlDialect::text_key)), else the
+/// expression as [`SqlDialect::binary_text`](super::SqlDialect::binary_text)
+/// writes it.
+fn key_expr(d: Dialect, c: &Column, ci: bool) -> Expr {
+    match d.text_key(&c.column, ci) {
+        Some(key) => Expr::col(Alias::new(key)),
+        None => {
+            let x = if ci { lower_expr(d, col(c)) } else { col(c) };
+            d.apply(d.binary_text().0, x)
+        }
+    }
+}
+
+/// `c <op> lit`, comparing text by code point (case-folded when `ci`).
+fn text_cmp(d: Dialect, c: &Column, op: &str, lit: &str, ci: bool) -> Expr {
+    let lit = if ci { lower(lit) } else { lit.to_owned() };
+    let literal = d.binary_text().1;
+    d.frag(
+        format!("? {op} {literal}"),
+        vec![key_expr(d, c, ci), text(lit)],
+    )
 }
 
 /// The equality of one column value with one literal, two-valued.
@@ -45,8 +60,8 @@ fn eq_one(d: Dialect, c: &Column, v: &Value, ci: bool) -> Result<Condition, Gap>
     Ok(match (v, c.ty) {
         (Value::Null, _) => Condition::all().add(x.is_null()),
         (Value::String(s), ty) if is_texty(ty) => Condition::all()
-            .add(x.clone().is_not_null())
-            .add(text_cmp(d, x, "=", s, ci)),
+            .add(x.is_not_null())
+            .add(text_cmp(d, c, "=", s, ci)),
         (Value::Number(_), ty) if is_numeric(ty) => Condition::all()
             .add(x.clone().is_not_null())
             .add(x.eq(sql_value(v).ok_or(Gap::StructuredValue)?)),
@@ -79,22 +94,24 @@ fn in_list(d: Dialect, c: &Column, items: &[Value], ci: bool) -> Result<Conditio
         [] => {}
         [one] => any = any.add(eq_one(d, c, &Value::String((*one).clone()), ci)?),
         many => {
-            let x = if ci {
-                lower_expr(d, x.clone())
-            } else {
-                x.clone()
-            };
             let items: Vec<String> = many
                 .iter()
                 .map(|s| if ci { lower(s) } else { (*s).clone() })
                 .collect();
+            let keyed = d.text_key(&c.column, ci).is_some();
             let (template, exprs) = match d.text_in_one(&items) {
-                Some((template, list)) => (template.to_owned(), vec![x, list]),
-                None => {
-                    let (column, literal) = d.binary_text();
-                    let template =
-                        format!("{column} IN ({})", vec![literal; many.len()].join(", "));
-                    let mut exprs = vec![x];
+                Some((template, list)) if !keyed => {
+                    let x = if ci {
+                        lower_expr(d, x.clone())
+                    } else {
+                        x.clone()
+                    };
+                    (template.to_owned(), vec![x, list])
+                }
+                _ => {
+                    let literal = d.binary_text().1;
+                    let template = format!("? IN ({})", vec![literal; many.len()].join(", "));
+                    let mut exprs = vec![key_expr(d, c, ci)];
                     exprs.extend(items.into_iter().map(text));
                     (template, exprs)
                 }
@@ -178,7 +195,7 @@ fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Co
         }
         (Value::String(s), ty) if is_texty(ty) => Condition::all()
             .add(not_null)
-            .add(text_cmp(d, x, sym, s, ci)),
+            .add(text_cmp(d, c, sym, s, ci)),
         _ => always(false),
     })
 }
@@ -224,7 +241,8 @@ fn binary(sym: &str) -> sea_query::BinOper {
 }
 
 /// Substring, prefix or suffix match on a text column.
-pub(super) fn text_match(d: Dialect, x: Expr, affix: Affix, needle: &str, ci: bool) -> Expr {
+fn text_match(d: Dialect, c: &Column, affix: Affix, needle: &str, ci: bool) -> Expr {
+    let x = col(c);
     let (x, needle) = if ci {
         (lower_expr(d, x), lower(needle))
     } else {
@@ -243,8 +261,8 @@ pub(super) fn text_match(d: Dialect, x: Expr, affix: Affix, needle: &str, ci: bo
     let Some(upper) = prefix_successor(&needle) else {
         return exact;
     };
-    let (column, literal) = d.binary_text();
-    let key = d.apply(column, x);
+    let literal = d.binary_text().1;
+    let key = key_expr(d, c, ci);
     let range = d.frag(
         format!("? >= {literal} AND ? < {literal}"),
         vec![key.clone(), text(needle), key, text(upper)],
@@ -316,7 +334,7 @@ pub(super) fn condition(
                     let ci = ci || cond.operator == Operator::Text;
                     Condition::all()
                         .add(x.clone().is_not_null())
-                        .add(text_match(d, x, affix(cond.operator), s, ci))
+                        .add(text_match(d, c, affix(cond.operator), s, ci))
                 }
                 _ => always(false),
             }

@@ -50,9 +50,8 @@ pub fn indexes(schema: &Schema, dialect: Dialect) -> Vec<String> {
         .columns
         .iter()
         .flat_map(|c| {
-            let quoted = dialect.quote(&c.column);
             dialect
-                .column_indexes(c.ty, &quoted)
+                .column_indexes(c.ty, &c.column)
                 .into_iter()
                 .map(move |spec| (c, spec))
         })

@@ -395,12 +395,35 @@ pub(crate) fn create_table_sql(schema: &Schema, d: Dialect) -> String {
             d.column_type(c.ty, key)
         ));
     }
+    cols.extend(
+        text_key_definitions(schema, d)
+            .into_iter()
+            .map(|(_, def)| def),
+    );
     format!(
         "CREATE TABLE IF NOT EXISTS {} ({}){}",
         d.quote(&schema.table),
         cols.join(", "),
         d.table_suffix()
     )
+}
+
+/// The key columns the dialect keeps beside the schema's text columns
+/// ([`SqlDialect::text_key`](super::SqlDialect::text_key)): name and
+/// definition of each.
+pub(crate) fn text_key_definitions(schema: &Schema, d: Dialect) -> Vec<(String, String)> {
+    schema
+        .columns
+        .iter()
+        .filter(|c| matches!(c.ty, ColumnType::Text | ColumnType::Timestamp))
+        .flat_map(|c| [true, false].map(|ci| (c, ci)))
+        .filter_map(|(c, ci)| {
+            Some((
+                d.text_key(&c.column, ci)?,
+                d.text_key_definition(&c.column, ci)?,
+            ))
+        })
+        .collect()
 }
 
 /// `INSERT …` of one [`row`], replacing the row with the same key.

@@ -19,7 +19,10 @@ use sea_query::Value as SqlValue;
 
 use std::borrow::Cow;
 
-use super::load::{create_table_sql, insert_rows_sql, insert_sql, row, row_columns, Cell, CellRef};
+use super::load::{
+    create_table_sql, insert_rows_sql, insert_sql, row, row_columns, text_key_definitions, Cell,
+    CellRef,
+};
 use super::{build, db_error, Compiled, Dialect, Schema};
 use crate::error::Error;
 
@@ -38,9 +41,38 @@ pub fn connect(url: &str) -> Result<Conn, Error> {
 
 /// Creates the schema's table if it is missing (outside any transaction:
 /// MySQL commits implicitly around DDL).
+///
+/// A table made before siftql kept key columns beside its text columns
+/// ([`SqlDialect::text_key`](crate::sql::SqlDialect::text_key)) gets them
+/// (virtual columns: adding them rewrites nothing).
 pub fn create_table(conn: &mut impl Queryable, schema: &Schema) -> Result<(), Error> {
     conn.query_drop(create_table_sql(schema, DIALECT))
-        .map_err(db_error)
+        .map_err(db_error)?;
+    let keys = text_key_definitions(schema, DIALECT);
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let present: Vec<String> = conn
+        .exec(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+            (schema.table.as_str(),),
+        )
+        .map_err(db_error)?;
+    let missing: Vec<String> = keys
+        .into_iter()
+        .filter(|(name, _)| !present.iter().any(|p| p.eq_ignore_ascii_case(name)))
+        .map(|(_, def)| format!("ADD COLUMN {def}"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    conn.query_drop(format!(
+        "ALTER TABLE {} {}",
+        DIALECT.quote(&schema.table),
+        missing.join(", ")
+    ))
+    .map_err(db_error)
 }
 
 fn cell(c: Cell) -> MyValue {

@@ -140,10 +140,9 @@ impl Sort {
             let x = Expr::col(Alias::new(&c.column));
             select.order_by_expr(x.clone().is_null(), Order::Asc);
             let order = if *desc { Order::Desc } else { Order::Asc };
-            select.order_by_expr(ordered(dialect, c.ty, x), order);
+            select.order_by_expr(ordered_column(dialect, c), order);
         }
-        let x = Expr::col(Alias::new(&self.key.column));
-        select.order_by_expr(ordered(dialect, ColumnType::Text, x), Order::Asc);
+        select.order_by_expr(ordered_column(dialect, &self.key), Order::Asc);
     }
 
     /// The rows that come after a row whose sort columns hold `last` (one
@@ -170,7 +169,7 @@ impl Sort {
                 same = same.add(x.is_null());
                 continue;
             };
-            let lhs = ordered(dialect, c.ty, x.clone());
+            let lhs = ordered_column(dialect, c);
             let rhs = ordered(dialect, c.ty, v);
             let beyond = if *desc {
                 lhs.clone().lt(rhs.clone())
@@ -181,11 +180,7 @@ impl Sort {
             any = any.add(same.clone().add(later));
             same = same.add(x.is_not_null()).add(lhs.eq(rhs));
         }
-        let k = ordered(
-            dialect,
-            ColumnType::Text,
-            Expr::col(Alias::new(&self.key.column)),
-        );
+        let k = ordered_column(dialect, &self.key);
         let kv = ordered(dialect, ColumnType::Text, text(key));
         Ok(any.add(same.add(k.gt(kv))))
     }
@@ -268,6 +263,15 @@ fn sort_value(ty: ColumnType, cell: Option<CellRef<'_>>) -> Option<SortValue<'_>
 
 /// The expression a column of type `ty` orders by: text by code point,
 /// timestamps as instants, the rest by value.
+/// What column `c` orders by: for text, the dialect's case-sensitive key
+/// column where it keeps one (an index on it can serve the order).
+fn ordered_column(d: Dialect, c: &Column) -> Expr {
+    match (c.ty, d.text_key(&c.column, false)) {
+        (ColumnType::Text, Some(key)) => Expr::col(Alias::new(key)),
+        _ => ordered(d, c.ty, Expr::col(Alias::new(&c.column))),
+    }
+}
+
 fn ordered(d: Dialect, ty: ColumnType, x: Expr) -> Expr {
     match ty {
         ColumnType::Timestamp => instant_expr(d, x),

@@ -912,3 +912,43 @@ fn text_lists_with_array_syntax_on_postgres() {
         }
     });
 }
+
+/// A MySQL table made before siftql kept key columns beside its text
+/// columns gets them from `create_table`, and its filters run.
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_tables_without_key_columns_get_them() {
+    let schema = Schema {
+        table: own_table("siftql_keys"),
+        ..Schema::clusters()
+    };
+    with_table(my(), schema, |db, schema| {
+        let mut load = BatchLoader::begin(db, schema).unwrap();
+        load.push(r#"{"cluster_id": "c1", "cluster_name": "Alpha"}"#)
+            .unwrap();
+        load.finish().unwrap();
+        let table = db.dialect().quote(&schema.table);
+        db.execute(&format!(
+            "ALTER TABLE {table} DROP COLUMN `siftql_l_cluster_name`, DROP COLUMN `siftql_b_cluster_id`"
+        ))
+        .unwrap();
+        let f: Filter = r#"cluster_name = "alpha" and case_sensitive(cluster_id = "c1")"#
+            .parse()
+            .unwrap();
+        let compiled = compile(&f, schema, db.dialect()).unwrap();
+        let run = |db: &mut dyn Driver| {
+            let mut got = Vec::new();
+            db.documents(&compiled, &mut |doc| {
+                got.push(doc.to_owned());
+                Ok(())
+            })
+            .map(|()| got)
+        };
+        assert!(run(db).is_err(), "the dropped key columns are used");
+        db.create_table(schema).unwrap();
+        assert_eq!(
+            run(db).unwrap(),
+            [r#"{"cluster_id": "c1", "cluster_name": "Alpha"}"#]
+        );
+    });
+}

@@ -195,6 +195,24 @@ pub trait SqlDialect: Send + Sync + 'static {
         None
     }
 
+    /// The name of a column the dialect keeps beside the typed text column
+    /// `column`, holding its comparison key (the text as compared by code
+    /// point, lowercased when `ci`), which compiled SQL compares instead of
+    /// the expression so that an index on it serves equality, `in`,
+    /// prefixes and ranges (MySQL/MariaDB, which match no expression to an
+    /// index). `None` by default: the expression is compared.
+    fn text_key(&self, column: &str, ci: bool) -> Option<String> {
+        let _ = (column, ci);
+        None
+    }
+
+    /// The definition of the column [`SqlDialect::text_key`] names, for
+    /// `CREATE TABLE` and `ALTER TABLE … ADD COLUMN`.
+    fn text_key_definition(&self, column: &str, ci: bool) -> Option<String> {
+        let _ = (column, ci);
+        None
+    }
+
     /// Template of two text expressions compared by code point with `op`
     /// (`=`, `<`, …).
     fn text_compare(&self, op: &str) -> String {
@@ -400,7 +418,7 @@ pub trait SqlDialect: Send + Sync + 'static {
     // ----- DDL and loading
 
     /// The indexes (see `sql::index`) that serve this dialect's SQL on a
-    /// column of type `ty` whose quoted name is `column`. None by default.
+    /// column of type `ty` named `column` (unquoted). None by default.
     fn column_indexes(&self, ty: ColumnType, column: &str) -> Vec<IndexSpec> {
         let _ = (ty, column);
         Vec::new()

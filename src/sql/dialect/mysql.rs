@@ -233,15 +233,48 @@ impl SqlDialect for MySqlDialect {
     // Numbers and booleans: the column. Text compares as `BINARY` of the
     // (lowercased) column, an expression MariaDB does not match to an
     // index, so text shapes are not index-served here yet.
+    // Numbers and booleans: the column. Text: its two key columns (see
+    // `text_key`), by their first 255 bytes (they are BLOBs; equal
+    // prefixes are told apart on the row).
     fn column_indexes(&self, ty: ColumnType, column: &str) -> Vec<IndexSpec> {
         match ty {
             ColumnType::Integer | ColumnType::Float | ColumnType::Bool => vec![IndexSpec {
                 suffix: "value",
-                key: column.to_owned(),
+                key: self.quote(column),
                 method: None,
             }],
-            ColumnType::Text | ColumnType::Timestamp | ColumnType::Json => Vec::new(),
+            ColumnType::Text | ColumnType::Timestamp => [(true, "lower"), (false, "text")]
+                .into_iter()
+                .filter_map(|(ci, suffix)| {
+                    Some(IndexSpec {
+                        suffix,
+                        key: format!("{}(255)", self.quote(&self.text_key(column, ci)?)),
+                        method: None,
+                    })
+                })
+                .collect(),
+            ColumnType::Json => Vec::new(),
         }
+    }
+
+    // MariaDB uses an index on a generated column only when the query
+    // names the column: so each text column has two virtual ones,
+    // `siftql_l_<col>` = CAST(LOWER(col) AS BINARY) and `siftql_b_<col>` =
+    // CAST(col AS BINARY), the very expressions the comparisons use.
+    fn text_key(&self, column: &str, ci: bool) -> Option<String> {
+        let name = format!("siftql_{}_{column}", if ci { 'l' } else { 'b' });
+        // MySQL's identifiers are at most 64 characters.
+        (name.chars().count() <= 64).then_some(name)
+    }
+
+    fn text_key_definition(&self, column: &str, ci: bool) -> Option<String> {
+        let name = self.text_key(column, ci)?;
+        let x = self.quote(column);
+        let x = if ci { self.lower().replace('?', &x) } else { x };
+        Some(format!(
+            "{} LONGBLOB AS (CAST({x} AS BINARY)) VIRTUAL",
+            self.quote(&name)
+        ))
     }
 
     fn quote(&self, name: &str) -> String {

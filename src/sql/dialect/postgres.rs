@@ -333,6 +333,7 @@ impl SqlDialect for PostgresDialect {
     // (Instants are computed with a cast PostgreSQL does not call
     // immutable, so timestamp ranges are not index-served.)
     fn column_indexes(&self, ty: ColumnType, column: &str) -> Vec<IndexSpec> {
+        let column = &self.quote(column);
         match ty {
             ColumnType::Text | ColumnType::Timestamp => vec![
                 IndexSpec {

@@ -207,6 +207,7 @@ impl SqlDialect for SqliteDialect {
     // siftql's functions registered) and the column itself, which SQLite
     // compares by bytes; numbers and booleans: the column.
     fn column_indexes(&self, ty: ColumnType, column: &str) -> Vec<IndexSpec> {
+        let column = &self.quote(column);
         match ty {
             ColumnType::Text | ColumnType::Timestamp => vec![
                 IndexSpec {
