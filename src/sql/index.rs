@@ -42,10 +42,16 @@ fn index_name(table: &str, column: &Column, suffix: &str) -> String {
     format!("{}_{hash:016x}", &name[..cut])
 }
 
-/// `CREATE INDEX IF NOT EXISTS …` for every index the dialect's SQL uses on
-/// the schema's columns, in column order.
+/// The statements that create every index the dialect's SQL uses on the
+/// schema's columns, in column order, where missing
+/// ([`SqlDialect::index_statements`](super::SqlDialect::index_statements):
+/// `CREATE INDEX IF NOT EXISTS …` each, or on MySQL one `ALTER TABLE`).
 pub fn indexes(schema: &Schema, dialect: Dialect) -> Vec<String> {
-    let table = dialect.quote(&schema.table);
+    dialect.index_statements(&schema.table, &specs(schema, dialect))
+}
+
+/// Each index of [`indexes`], named.
+fn specs(schema: &Schema, dialect: Dialect) -> Vec<(String, IndexSpec)> {
     schema
         .columns
         .iter()
@@ -55,28 +61,18 @@ pub fn indexes(schema: &Schema, dialect: Dialect) -> Vec<String> {
                 .into_iter()
                 .map(move |spec| (c, spec))
         })
-        .map(|(c, spec)| {
-            let name = dialect.quote(&index_name(&schema.table, c, spec.suffix));
-            let using = spec
-                .method
-                .map(|m| format!(" USING {m}"))
-                .unwrap_or_default();
-            format!(
-                "CREATE INDEX IF NOT EXISTS {name} ON {table}{using} ({})",
-                spec.key
-            )
-        })
+        .map(|(c, spec)| (index_name(&schema.table, c, spec.suffix), spec))
         .collect()
 }
 
 /// Creates [`indexes`] through a driver (each only if missing); returns how
-/// many statements ran.
+/// many indexes the schema has.
 pub fn create_indexes(driver: &mut dyn Driver, schema: &Schema) -> Result<usize, Error> {
-    let statements = indexes(schema, driver.dialect());
-    for sql in &statements {
-        driver.execute(sql)?;
+    let d = driver.dialect();
+    for sql in d.index_statements(&schema.table, &specs(schema, d)) {
+        driver.execute(&sql)?;
     }
-    Ok(statements.len())
+    Ok(specs(schema, d).len())
 }
 
 #[cfg(test)]

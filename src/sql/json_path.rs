@@ -266,7 +266,7 @@ impl<'a> At<'a> {
         Ok(if null {
             Condition::any().add(self.found().not()).add(hit)
         } else {
-            hit
+            self.probed(hit, items, ci, false)
         })
     }
 
@@ -287,13 +287,30 @@ impl<'a> At<'a> {
         })
     }
 
+    /// `exact`, with the dialect's index probe for "a value or an element
+    /// equals one of `values`" before it where there is one (case-sensitive
+    /// tests only: the probe compares exactly). The probe holds wherever
+    /// `exact` does, so `probe AND exact` means `exact`, negated too.
+    fn probed(&self, exact: Condition, values: &[Value], ci: bool, string: bool) -> Condition {
+        if ci && values.iter().any(Value::is_string) {
+            return exact;
+        }
+        match self
+            .d
+            .json_index_probe(self.column, self.path, self.object_root, values, string)
+        {
+            Some(p) => Condition::all().add(self.d.fragment(p)).add(exact),
+            None => exact,
+        }
+    }
+
     /// `eq v`: the value or an element equals `v`; `eq null` also matches missing.
     fn eq(&self, v: &Value, ci: bool) -> Result<Condition, Gap> {
         let hit = self.exists(Candidates::ValueOrElements, Some(self.eq_test(v, ci)?));
         Ok(if v.is_null() {
             Condition::any().add(self.found().not()).add(hit)
         } else {
-            hit
+            self.probed(hit, std::slice::from_ref(v), ci, false)
         })
     }
 
@@ -361,7 +378,7 @@ impl<'a> At<'a> {
             Gt | Gte | Lt | Lte => self.range(op, v, ci)?,
             Contains => {
                 let elements = self.exists(Candidates::Elements, Some(self.eq_test(v, ci)?));
-                match v {
+                let exact = match v {
                     Value::String(s) => {
                         let lit = if ci { lower(s) } else { s.clone() };
                         Condition::any()
@@ -374,7 +391,8 @@ impl<'a> At<'a> {
                             .add(elements)
                     }
                     _ => elements,
-                }
+                };
+                self.probed(exact, std::slice::from_ref(v), ci, v.is_string())
             }
             StartsWith | EndsWith | Text => {
                 let s = v.as_str().unwrap_or_default();

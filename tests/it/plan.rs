@@ -9,13 +9,14 @@ use siftql::sql::{compile, sqlite, Schema};
 
 /// Loads 2,000 small cluster records, creates the indexes, and checks that
 /// the plan of each `(filter, index suffix)` names that index.
-fn index_served(db: &mut dyn Driver, schema: &Schema, shapes: &[(&str, &str)]) {
+fn index_served(db: &mut dyn Driver, schema: &Schema, shapes: &[(&str, &str, &str)]) {
     let mut load = BatchLoader::begin(db, schema).unwrap();
     for i in 0..2000 {
         let status = ["COMPLETED", "FAILED", "PENDING"][i % 3];
         let r = json!({"cluster_id": format!("clu_{i:05}"), "cluster_name": format!("Name {i}"),
                        "status": status,
-                       "num_clusters": i, "metadata": {"team": format!("t{}", i % 50)}});
+                       "num_clusters": i, "metadata": {"team": format!("t{}", i % 50)},
+                       "input_collections": [format!("c{}", i % 40), "all"]});
         load.push(&r.to_string()).unwrap();
     }
     load.finish().unwrap();
@@ -31,13 +32,9 @@ fn index_served(db: &mut dyn Driver, schema: &Schema, shapes: &[(&str, &str)]) {
     } else {
         db.execute(&analyze).unwrap();
     }
-    for (filter, suffix) in shapes {
+    for (filter, column, suffix) in shapes {
         let compiled = compile(&filter.parse().unwrap(), schema, db.dialect()).unwrap();
         let plan = db.explain(&compiled.select()).unwrap().join("\n");
-        let column = match *suffix {
-            "value" => "num_clusters",
-            _ => "cluster_name",
-        };
         let index = format!("siftql_{}_{column}_{suffix}", schema.table);
         assert!(
             plan.contains(&index),
@@ -48,23 +45,42 @@ fn index_served(db: &mut dyn Driver, schema: &Schema, shapes: &[(&str, &str)]) {
 }
 
 /// The text and number shapes siftql's indexes serve on every database.
-const TEXT_AND_NUMBER: &[(&str, &str)] = &[
-    (r#"cluster_name = "name 42""#, "lower"),
-    (r#"case_sensitive(cluster_name = "Name 42")"#, "text"),
-    (r#"cluster_name in ["name 1", "NAME 2", "name 3"]"#, "lower"),
+const TEXT_AND_NUMBER: &[(&str, &str, &str)] = &[
+    (r#"cluster_name = "name 42""#, "cluster_name", "lower"),
+    (
+        r#"case_sensitive(cluster_name = "Name 42")"#,
+        "cluster_name",
+        "text",
+    ),
+    (
+        r#"cluster_name in ["name 1", "NAME 2", "name 3"]"#,
+        "cluster_name",
+        "lower",
+    ),
     (
         r#"case_sensitive(cluster_name in ["Name 1", "Name 2"])"#,
+        "cluster_name",
         "text",
     ),
-    (r#"cluster_name starts with "name 19""#, "lower"),
+    (
+        r#"cluster_name starts with "name 19""#,
+        "cluster_name",
+        "lower",
+    ),
     (
         r#"case_sensitive(cluster_name starts with "Name 19")"#,
+        "cluster_name",
         "text",
     ),
-    (r#"case_sensitive(cluster_name >= "Name 1998")"#, "text"),
-    ("num_clusters = 42", "value"),
-    ("num_clusters >= 1990", "value"),
-    ("num_clusters in [1, 2, 3]", "value"),
+    (
+        r#"case_sensitive(cluster_name >= "Name 1998")"#,
+        "cluster_name",
+        "text",
+    ),
+    (r#"cluster_id = "CLU_00042""#, "cluster_id", "lower"),
+    ("num_clusters = 42", "num_clusters", "value"),
+    ("num_clusters >= 1990", "num_clusters", "value"),
+    ("num_clusters in [1, 2, 3]", "num_clusters", "value"),
 ];
 
 #[test]
@@ -87,6 +103,31 @@ fn postgres_uses_siftqls_indexes() {
     // which is what this test asks (can the index serve the shape?).
     db.execute("SET enable_seqscan = off").unwrap();
     index_served(db.as_mut(), &schema, TEXT_AND_NUMBER);
+    // Case-sensitive equality inside a JSON column and containment in a
+    // JSON array: the GIN index (`jsonb_path_ops`) serves the `@?` probe.
+    index_served(
+        db.as_mut(),
+        &schema,
+        &[
+            (r#"case_sensitive(metadata.team = "t7")"#, "metadata", "gin"),
+            (
+                r#"case_sensitive(metadata.team in ["t7", "t8"])"#,
+                "metadata",
+                "gin",
+            ),
+            (
+                r#"case_sensitive(input_collections contains "c3")"#,
+                "input_collections",
+                "gin",
+            ),
+            (
+                r#"case_sensitive(input_collections = "c3")"#,
+                "input_collections",
+                "gin",
+            ),
+            ("metadata.n = 4", "metadata", "gin"),
+        ],
+    );
     db.execute(&format!("DROP TABLE {}", db.dialect().quote(&schema.table)))
         .unwrap();
 }

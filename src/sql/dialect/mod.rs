@@ -279,6 +279,25 @@ pub trait SqlDialect: Send + Sync + 'static {
         None
     }
 
+    /// A condition an index on a JSON column can serve that holds wherever
+    /// "some value at `path`, or an element of an array there, equals one
+    /// of `values`" (scalars, compared exactly) holds — and, with `string`,
+    /// also wherever the column itself is a string (for `contains`, which
+    /// also tests substrings of strings found at an empty path). The
+    /// compiler ANDs it before the exact condition, which it implies, so
+    /// the meaning does not change. None by default.
+    fn json_index_probe(
+        &self,
+        column: &str,
+        path: &[String],
+        object_root: bool,
+        values: &[serde_json::Value],
+        string: bool,
+    ) -> Option<Fragment> {
+        let _ = (column, path, object_root, values, string);
+        None
+    }
+
     /// Whether the dialect can walk `path` inside a JSON column as the
     /// evaluator does.
     fn json_path(&self, path: &[String]) -> Result<(), Gap> {
@@ -424,6 +443,27 @@ pub trait SqlDialect: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The statements that create the indexes `specs` (name, unquoted, and
+    /// spec) on `table` where they are missing: one `CREATE INDEX IF NOT
+    /// EXISTS` each by default.
+    fn index_statements(&self, table: &str, specs: &[(String, IndexSpec)]) -> Vec<String> {
+        let table = self.quote(table);
+        specs
+            .iter()
+            .map(|(name, spec)| {
+                let using = spec
+                    .method
+                    .map(|m| format!(" USING {m}"))
+                    .unwrap_or_default();
+                format!(
+                    "CREATE INDEX IF NOT EXISTS {} ON {table}{using} ({})",
+                    self.quote(name),
+                    spec.key
+                )
+            })
+            .collect()
+    }
+
     /// The statement prefix that shows a query's plan instead of running
     /// it (`EXPLAIN`, `EXPLAIN QUERY PLAN`).
     fn explain(&self) -> &'static str {
@@ -508,17 +548,23 @@ impl Dialect {
     ) -> Expr {
         let template = template.into();
         if !self.0.numbered_placeholders() {
+            // sea-query writes `??` as `?`.
             return Expr::cust_with_exprs(template, exprs);
         }
         let mut out = String::with_capacity(template.len() + 8);
         let mut n = 0;
-        for ch in template.chars() {
-            if ch == '?' {
+        let mut chars = template.chars().peekable();
+        while let Some(ch) = chars.next() {
+            if ch != '?' {
+                out.push(ch);
+            } else if chars.peek() == Some(&'?') {
+                // `??` is a literal `?` (PostgreSQL's `@?` operator).
+                chars.next();
+                out.push('?');
+            } else {
                 n += 1;
                 out.push('$');
                 out.push_str(&n.to_string());
-            } else {
-                out.push(ch);
             }
         }
         Expr::cust_with_exprs(out, exprs)

@@ -157,7 +157,7 @@ impl SqlDialect for PostgresDialect {
     // walk's one value whenever it is not NULL (`->` with a key gives NULL
     // unless it meets an object at each step, and lax mode only differs
     // from it where an array is met on the way): then no jsonpath runs. A
-    // column that is an object without the first key has no candidates.
+    // NULL column, or an object without the first key, has no candidates.
     // The document column (JSON text, parsed by each cast) keeps the
     // general walk.
     fn json_rows_direct(
@@ -192,13 +192,57 @@ impl SqlDialect for PostgresDialect {
             ),
         };
         let first = value(true);
-        let mut none = Fragment::new("jsonb_typeof(?) = 'object' AND ", vec![col()]);
-        none.push(&first.text).push(" IS NULL");
+        let mut none = Fragment::new(
+            "? IS NULL OR (jsonb_typeof(?) = 'object' AND ",
+            vec![col(), col()],
+        );
+        none.push(&first.text).push(" IS NULL)");
         none.params.extend(first.params);
         Some(DirectRows {
             when: wrap(when, &v),
             rows: wrap(rows, &v),
             none: Some(none),
+        })
+    }
+
+    // `col @? 'lax $."k" ? (@ == v || …)'`, which the GIN index
+    // (`jsonb_path_ops`) serves: lax mode unwraps an array at the path and
+    // the filter's arrays, so every row the exact walk matches matches
+    // (it may match more, the exact test decides). Up to 100 values.
+    fn json_index_probe(
+        &self,
+        column: &str,
+        path: &[String],
+        object_root: bool,
+        values: &[serde_json::Value],
+        string: bool,
+    ) -> Option<Fragment> {
+        use serde_json::Value;
+        if object_root || values.is_empty() || values.len() > 100 {
+            return None;
+        }
+        let mut test = Vec::new();
+        for v in values {
+            match v {
+                Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                    test.push(format!("@ == {v}"))
+                }
+                Value::Null | Value::Array(_) | Value::Object(_) => return None,
+            }
+        }
+        let jp = format!("{} ? ({})", jsonpath(path), test.join(" || "));
+        let col = || Expr::col(sea_query::Alias::new(column));
+        // `??` is a literal `?` in a template.
+        let probe = "? @?? CAST(CAST(? AS text) AS jsonpath)";
+        Some(if string && path.is_empty() {
+            Fragment::new(
+                format!("({probe} OR jsonb_typeof(?) = 'string')"),
+                vec![col(), text(jp), col()],
+            )
+        } else if string {
+            return None;
+        } else {
+            Fragment::new(probe, vec![col(), text(jp)])
         })
     }
 
@@ -352,7 +396,20 @@ impl SqlDialect for PostgresDialect {
                 key: column.to_owned(),
                 method: None,
             }],
-            ColumnType::Json => Vec::new(),
+            // `@?` probes (see `json_index_probe`), and the type for the
+            // strings `contains` also tests.
+            ColumnType::Json => vec![
+                IndexSpec {
+                    suffix: "gin",
+                    key: format!("{column} jsonb_path_ops"),
+                    method: Some("gin"),
+                },
+                IndexSpec {
+                    suffix: "type",
+                    key: format!("(jsonb_typeof({column}))"),
+                    method: None,
+                },
+            ],
         }
     }
 
