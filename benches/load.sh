@@ -9,8 +9,10 @@
 #   MariaDB     siftql load   vs  LOAD DATA LOCAL INFILE into one column
 #
 # Prints seconds, records/s and siftql's time as a multiple of the
-# baseline's, for a load into a new table and for loading the same records
-# again (every key already there: each record replaces its row). Loopback only; every step is bounded (STEP_SECONDS); the tables
+# baseline's for a load into a new table without indexes (`--no-index`:
+# the baselines have none), the time `siftql index` then takes, and the
+# time to load the same records again into the indexed table (every key
+# already there: each record replaces its row). Loopback only; every step is bounded (STEP_SECONDS); the tables
 # (named siftql_bench_<pid>_*) and files it creates are removed on exit.
 #
 #   bash benches/load.sh [RECORDS]            # 200000
@@ -68,12 +70,24 @@ timed() {
   secs="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
 }
 rate() { awk -v n="$n" -v s="$1" 'BEGIN { printf "%.0f", n / (s > 0 ? s : 0.001) }'; }
-report() { # database, siftql seconds, baseline name, baseline seconds, siftql seconds again
+report() { # database, siftql seconds, baseline name, baseline seconds, siftql seconds again, index seconds
   local ratio again
   ratio="$(awk -v a="$2" -v b="$4" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }')"
   again="$(awk -v a="$5" -v b="$4" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.001) }')"
-  printf '%-10s siftql load %7.2f s %8s records/s | %-22s %6.2f s %8s records/s | ratio %5s× | again %7.2f s %8s records/s, ratio %5s×\n' \
-    "$1" "$2" "$(rate "$2")" "$3" "$4" "$(rate "$4")" "$ratio" "$5" "$(rate "$5")" "$again"
+  printf '%-10s siftql load %7.2f s %8s records/s | %-22s %6.2f s %8s records/s | ratio %5s× | siftql index %6.2f s | again, indexed %7.2f s %8s records/s, ratio %5s×\n' \
+    "$1" "$2" "$(rate "$2")" "$3" "$4" "$(rate "$4")" "$ratio" "$6" "$5" "$(rate "$5")" "$again"
+}
+# load_index_again URL [TABLE]: `siftql load --no-index` into a new table
+# ($first), `siftql index` ($idx), and the same records loaded again into
+# the indexed table, every key already there ($secs).
+load_index_again() {
+  local table=()
+  [ -n "${2:-}" ] && table=(--table "$2")
+  timed "$siftql" load --no-progress --no-index --db "$1" "${table[@]}" "$data"
+  first="$secs"
+  timed "$siftql" index --db "$1" "${table[@]}"
+  idx="$secs"
+  timed "$siftql" load --no-progress --no-index --db "$1" "${table[@]}" "$data"
 }
 # check WHAT GOT: the loaded table holds every record.
 check() {
@@ -89,11 +103,9 @@ if [ -n "$pg" ]; then
     -c "\\copy ${tag}_copy FROM '$data' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
   base="$secs"
   check "PostgreSQL COPY" "$(psql -qtA "$pg" -c "SELECT count(*) FROM ${tag}_copy")"
-  timed "$siftql" load --db "$pg" --table "${tag}_load" "$data"
-  first="$secs"
-  timed "$siftql" load --db "$pg" --table "${tag}_load" "$data"
+  load_index_again "$pg" "${tag}_load"
   check "PostgreSQL siftql load" "$(psql -qtA "$pg" -c "SELECT count(*) FROM ${tag}_load")"
-  report postgres "$first" "COPY, one text column" "$base" "$secs"
+  report postgres "$first" "COPY, one text column" "$base" "$secs" "$idx"
 fi
 
 if command -v python3 >/dev/null; then
@@ -107,11 +119,9 @@ con.close()
 EOF
   base="$secs"
   check "SQLite one column" "$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM t").fetchone()[0])' "$dir/one.db")"
-  timed "$siftql" load --db "sqlite:$dir/load.db" "$data"
-  first="$secs"
-  timed "$siftql" load --db "sqlite:$dir/load.db" "$data"
+  load_index_again "sqlite:$dir/load.db"
   check "SQLite siftql load" "$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM clusters").fetchone()[0])' "$dir/load.db")"
-  report sqlite "$first" "INSERT, one column" "$base" "$secs"
+  report sqlite "$first" "INSERT, one column" "$base" "$secs" "$idx"
 fi
 
 if [ -n "$my" ]; then
@@ -120,9 +130,7 @@ if [ -n "$my" ]; then
   timed mariadb "${my_args[@]}" -e "LOAD DATA LOCAL INFILE '$data' INTO TABLE ${tag}_copy CHARACTER SET utf8mb4 FIELDS TERMINATED BY X'02' ENCLOSED BY '' ESCAPED BY '' LINES TERMINATED BY '\\n' (line)"
   base="$secs"
   check "MariaDB LOAD DATA" "$(mysql_cli -N -e "SELECT count(*) FROM ${tag}_copy")"
-  timed "$siftql" load --db "$my" --table "${tag}_load" "$data"
-  first="$secs"
-  timed "$siftql" load --db "$my" --table "${tag}_load" "$data"
+  load_index_again "$my" "${tag}_load"
   check "MariaDB siftql load" "$(mysql_cli -N -e "SELECT count(*) FROM ${tag}_load")"
-  report mariadb "$first" "LOAD DATA, one column" "$base" "$secs"
+  report mariadb "$first" "LOAD DATA, one column" "$base" "$secs" "$idx"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # siftql's SQL against hand-written SQL of the same meaning, with siftql's
 # indexes: generates RECORDS clusters, loads them with `siftql load` (which
-# creates the indexes) into a SQLite file and, when their URLs are set,
+# creates the indexes, with those of the JSON columns metadata and
+# input_collections) into a SQLite file and, when their URLs are set,
 # PostgreSQL and MariaDB, then runs examples/sql_shapes.rs on each (medians
 # of RUNS runs, the ratio siftql / hand-written, and each one's share of a
 # full scan). Loopback only; the tables and files it makes are removed.
@@ -33,7 +34,8 @@ urls=("sqlite:$dir/shapes.db")
 for url in "${urls[@]}"; do
   echo "== $url ($n records)"
   /usr/bin/time -f "load + indexes: %e s, peak RSS %M KB" \
-    ./target/release/siftql load --db "$url" --table "$table" "$dir/clusters.jsonl"
+    ./target/release/siftql load --no-progress --db "$url" --table "$table" \
+      --json-index metadata --json-index input_collections "$dir/clusters.jsonl"
   case "$url" in
     postgres*) psql -q "$url" -c "ANALYZE $table" ;;
     mysql*) mariadb -uroot -h127.0.0.1 test -e "ANALYZE TABLE $table" > /dev/null ;;

@@ -42,6 +42,9 @@ pub struct LoadArgs {
     /// Skip creating the indexes siftql's SQL is written for (`siftql index` creates them later).
     #[arg(long)]
     no_index: bool,
+    /// Also index this JSON column (repeatable; see `siftql index --json`).
+    #[arg(long = "json-index", value_name = "FIELD")]
+    json_index: Vec<String>,
     #[command(flatten)]
     progress: ProgressArgs,
     /// JSON Lines files of cluster records; `-` or none reads standard input.
@@ -177,12 +180,24 @@ pub fn load(args: LoadArgs) -> Result<(), Failure> {
         args.files
     };
     let schema = clusters(args.table);
+    // A JSON column that is not one is refused before anything loads.
+    siftql::sql::index::json_indexes(&schema, db.dialect(), &args.json_index)
+        .map_err(json_field)?;
     let count = load_files(db.as_mut(), &schema, &files, args.progress)?;
     eprintln!("loaded {count} record(s) into {}", schema.table);
     if !args.no_index {
-        siftql::sql::index::create_indexes(db.as_mut(), &schema).map_err(db_failure)?;
+        siftql::sql::index::create_indexes_with_json(db.as_mut(), &schema, &args.json_index)
+            .map_err(db_failure)?;
     }
     Ok(())
+}
+
+/// A field named for a JSON index that is not a JSON column: bad input.
+pub fn json_field(e: Error) -> Failure {
+    match e.help() {
+        Some(help) => Failure::BadInput(format!("{}\n  help: {help}", e.message())),
+        None => Failure::BadInput(e.message().to_owned()),
+    }
 }
 
 /// Rows a reader hands the loader at once.

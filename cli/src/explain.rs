@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use siftql::sql::index::create_indexes;
+use siftql::sql::index::create_indexes_with_json;
 use siftql::sql::{build, compile_with};
 
 use crate::db::{bindings, clusters, open};
@@ -17,6 +17,11 @@ pub struct IndexArgs {
     /// The table (the default cluster schema under another name).
     #[arg(long, default_value = "clusters")]
     table: String,
+    /// Also index this JSON column (repeatable): on PostgreSQL a GIN
+    /// index that serves case-sensitive equality, `in` and containment
+    /// inside it.
+    #[arg(long = "json", value_name = "FIELD")]
+    json: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -42,8 +47,10 @@ fn failure(e: siftql::Error) -> Failure {
 pub fn index(args: IndexArgs) -> Result<(), Failure> {
     let mut db = open(&args.db)?;
     let schema = clusters(args.table);
+    siftql::sql::index::json_indexes(&schema, db.dialect(), &args.json)
+        .map_err(crate::db::json_field)?;
     db.create_table(&schema).map_err(failure)?;
-    let n = create_indexes(db.as_mut(), &schema).map_err(failure)?;
+    let n = create_indexes_with_json(db.as_mut(), &schema, &args.json).map_err(failure)?;
     eprintln!("{n} index(es) on {} (created where missing)", schema.table);
     Ok(())
 }

@@ -470,3 +470,32 @@ fn sql_reads_a_toml_schema_file() {
         "SELECT * FROM \"items\" WHERE \"item_name\" IS NOT NULL AND (siftql_lower(\"item_name\") = ?)\n[\"x\"]\n"
     );
 }
+
+#[test]
+fn json_indexes_name_json_columns() {
+    let dir = std::env::temp_dir().join(format!("siftql-json-index-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite:{}", dir.join("j.db").display());
+    // Not a JSON column: exit 2, the JSON columns listed, nothing loaded.
+    let out = siftql(
+        &["load", "--db", &db, "--json-index", "cluster_name", "-"],
+        Some(b"{\"cluster_id\": \"c1\"}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("`cluster_name` is not a JSON column"), "{err}");
+    assert!(
+        err.contains("help: JSON columns: input_collections"),
+        "{err}"
+    );
+    assert!(!err.contains("loaded"), "{err}");
+    let out = siftql(&["index", "--db", &db, "--json", "nope"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // A JSON column: accepted.
+    let out = siftql(
+        &["load", "--db", &db, "--json-index", "metadata", "-"],
+        Some(b"{\"cluster_id\": \"c1\"}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -8,8 +8,8 @@
 //! which filter shapes they serve; `siftql explain` shows the plan.
 
 use super::driver::Driver;
-use super::{Column, Dialect, Schema};
-use crate::error::Error;
+use super::{Column, ColumnType, Dialect, Schema};
+use crate::error::{Error, ErrorCode};
 
 /// One index on one column: a name suffix, and the expression indexed
 /// (SQL over the quoted column name).
@@ -21,6 +21,9 @@ pub struct IndexSpec {
     pub key: String,
     /// The index method, when not the default B-tree (`gin`).
     pub method: Option<&'static str>,
+    /// An index of a JSON column: created only for the columns a caller
+    /// names ([`json_indexes`]).
+    pub json: bool,
 }
 
 /// The most bytes an index name may have on every dialect (PostgreSQL: 63).
@@ -47,14 +50,60 @@ fn index_name(table: &str, column: &Column, suffix: &str) -> String {
 /// ([`SqlDialect::index_statements`](super::SqlDialect::index_statements):
 /// `CREATE INDEX IF NOT EXISTS …` each, or on MySQL one `ALTER TABLE`).
 pub fn indexes(schema: &Schema, dialect: Dialect) -> Vec<String> {
-    dialect.index_statements(&schema.table, &specs(schema, dialect))
+    dialect.index_statements(&schema.table, &specs(schema, dialect, &[]))
 }
 
-/// Each index of [`indexes`], named.
-fn specs(schema: &Schema, dialect: Dialect) -> Vec<(String, IndexSpec)> {
+/// The statements that create the indexes of the JSON columns of `fields`
+/// (PostgreSQL: GIN `jsonb_path_ops` and `jsonb_typeof`, which serve
+/// case-sensitive equality, `in` and containment inside them; none on
+/// SQLite and MySQL). Not in [`indexes`]: a GIN index per JSON column
+/// costs more to build and to keep than most tables repay (the cluster
+/// schema has 18 JSON columns), so a caller names the ones it filters on.
+/// A field that is not a JSON column of the schema is
+/// [`ErrorCode::UnknownField`](crate::ErrorCode::UnknownField).
+pub fn json_indexes(
+    schema: &Schema,
+    dialect: Dialect,
+    fields: &[String],
+) -> Result<Vec<String>, Error> {
+    check_json_fields(schema, fields)?;
+    let named: Vec<(String, IndexSpec)> = specs(schema, dialect, fields)
+        .into_iter()
+        .filter(|(_, spec)| spec.json)
+        .collect();
+    Ok(dialect.index_statements(&schema.table, &named))
+}
+
+fn check_json_fields(schema: &Schema, fields: &[String]) -> Result<(), Error> {
+    for f in fields {
+        if !schema
+            .columns
+            .iter()
+            .any(|c| c.field == *f && c.ty == ColumnType::Json)
+        {
+            let json: Vec<&str> = schema
+                .columns
+                .iter()
+                .filter(|c| c.ty == ColumnType::Json)
+                .map(|c| c.field.as_str())
+                .collect();
+            return Err(Error::new(
+                ErrorCode::UnknownField,
+                format!("`{f}` is not a JSON column of table `{}`", schema.table),
+            )
+            .with_help(format!("JSON columns: {}", json.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+/// The indexes of the schema's typed columns, and of the JSON columns
+/// among `json`, named.
+fn specs(schema: &Schema, dialect: Dialect, json: &[String]) -> Vec<(String, IndexSpec)> {
     schema
         .columns
         .iter()
+        .filter(|c| c.ty != ColumnType::Json || json.contains(&c.field))
         .flat_map(|c| {
             dialect
                 .column_indexes(c.ty, &c.column)
@@ -68,17 +117,28 @@ fn specs(schema: &Schema, dialect: Dialect) -> Vec<(String, IndexSpec)> {
 /// Creates [`indexes`] through a driver (each only if missing); returns how
 /// many indexes the schema has.
 pub fn create_indexes(driver: &mut dyn Driver, schema: &Schema) -> Result<usize, Error> {
+    create_indexes_with_json(driver, schema, &[])
+}
+
+/// [`create_indexes`], and the indexes of the JSON columns of `json`
+/// ([`json_indexes`]); returns how many indexes that is.
+pub fn create_indexes_with_json(
+    driver: &mut dyn Driver,
+    schema: &Schema,
+    json: &[String],
+) -> Result<usize, Error> {
+    check_json_fields(schema, json)?;
     let d = driver.dialect();
-    for sql in d.index_statements(&schema.table, &specs(schema, d)) {
+    let specs = specs(schema, d, json);
+    for sql in d.index_statements(&schema.table, &specs) {
         driver.execute(&sql)?;
     }
-    Ok(specs(schema, d).len())
+    Ok(specs.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::ColumnType;
 
     #[test]
     fn names_fit_and_stay_distinct() {

@@ -127,15 +127,15 @@ pub enum Affix {
 pub enum OnePass {
     /// One statement: the filtered rows' sort and statistics columns in a
     /// materialized common table expression, grouped for the statistics
-    /// and ordered and limited for the page (PostgreSQL's
-    /// `WITH … AS MATERIALIZED`).
+    /// and ordered and limited for the page (`WITH … AS MATERIALIZED`:
+    /// PostgreSQL and SQLite). Only the page travels; on PostgreSQL the
+    /// CTE's scan is not parallel.
     Materialized,
     /// The filtered rows' key, sort and statistics columns are read once
     /// and the statistics and the page computed from them by the caller
     /// ([`Sort::compare`](crate::sql::Sort::compare)); the page's documents
-    /// are then read by key. For a database in the same process (SQLite),
-    /// or one whose common table expressions are not materialized once
-    /// (MariaDB).
+    /// are then read by key. The fastest of the two on every dialect
+    /// measured (SQLite, PostgreSQL and MariaDB on loopback).
     Rows,
 }
 

@@ -242,6 +242,7 @@ impl SqlDialect for MySqlDialect {
                 suffix: "value",
                 key: self.quote(column),
                 method: None,
+                json: false,
             }],
             ColumnType::Text | ColumnType::Timestamp => [(true, "lower"), (false, "text")]
                 .into_iter()
@@ -250,6 +251,7 @@ impl SqlDialect for MySqlDialect {
                         suffix,
                         key: format!("{}(255)", self.quote(&self.text_key(column, ci)?)),
                         method: None,
+                        json: false,
                     })
                 })
                 .collect(),

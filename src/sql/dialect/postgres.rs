@@ -384,17 +384,20 @@ impl SqlDialect for PostgresDialect {
                     suffix: "lower",
                     key: format!("(LOWER({column}) COLLATE \"C\")"),
                     method: None,
+                    json: false,
                 },
                 IndexSpec {
                     suffix: "text",
                     key: format!("({column} COLLATE \"C\")"),
                     method: None,
+                    json: false,
                 },
             ],
             ColumnType::Integer | ColumnType::Float | ColumnType::Bool => vec![IndexSpec {
                 suffix: "value",
                 key: column.to_owned(),
                 method: None,
+                json: false,
             }],
             // `@?` probes (see `json_index_probe`), and the type for the
             // strings `contains` also tests.
@@ -403,11 +406,13 @@ impl SqlDialect for PostgresDialect {
                     suffix: "gin",
                     key: format!("{column} jsonb_path_ops"),
                     method: Some("gin"),
+                    json: true,
                 },
                 IndexSpec {
                     suffix: "type",
                     key: format!("(jsonb_typeof({column}))"),
                     method: None,
+                    json: true,
                 },
             ],
         }

@@ -214,17 +214,20 @@ impl SqlDialect for SqliteDialect {
                     suffix: "lower",
                     key: format!("siftql_lower({column})"),
                     method: None,
+                    json: false,
                 },
                 IndexSpec {
                     suffix: "text",
                     key: column.to_owned(),
                     method: None,
+                    json: false,
                 },
             ],
             ColumnType::Integer | ColumnType::Float | ColumnType::Bool => vec![IndexSpec {
                 suffix: "value",
                 key: column.to_owned(),
                 method: None,
+                json: false,
             }],
             ColumnType::Json => Vec::new(),
         }
