@@ -210,26 +210,12 @@ pub fn rows(
     conn: &mut impl Queryable,
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<Vec<Cell>>, Error> {
-    let (sql, values) = build(select, DIALECT);
-    let params = params(&values);
-    let rows: Vec<mysql::Row> = conn.exec(sql, params).map_err(db_error)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            r.unwrap()
-                .into_iter()
-                .map(|v| match v {
-                    MyValue::NULL => Cell::Null,
-                    MyValue::Int(i) => Cell::Int(i),
-                    MyValue::UInt(u) => i64::try_from(u).map_or(Cell::Float(u as f64), Cell::Int),
-                    MyValue::Float(f) => Cell::Float(f.into()),
-                    MyValue::Double(f) => Cell::Float(f),
-                    MyValue::Bytes(b) => Cell::Text(String::from_utf8_lossy(&b).into_owned()),
-                    other => Cell::Text(other.as_sql(true)),
-                })
-                .collect()
-        })
-        .collect())
+    let mut out = Vec::new();
+    scan(conn, select, &mut |r| {
+        out.push(r.iter().map(|c| c.to_cell()).collect());
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// How many rows [`BatchLoader`](super::driver::BatchLoader) hands

@@ -227,26 +227,10 @@ pub fn rows(
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<Vec<Cell>>, Error> {
     let mut out = Vec::new();
-    for r in run(client, select)? {
-        let mut cells = Vec::with_capacity(r.len());
-        for (i, column) in r.columns().iter().enumerate() {
-            let ty = column.type_();
-            let cell = if *ty == Type::INT8 {
-                r.try_get::<_, Option<i64>>(i).map(|v| v.map(Cell::Int))
-            } else if *ty == Type::INT4 {
-                r.try_get::<_, Option<i32>>(i)
-                    .map(|v| v.map(|n| Cell::Int(n.into())))
-            } else if *ty == Type::FLOAT8 {
-                r.try_get::<_, Option<f64>>(i).map(|v| v.map(Cell::Float))
-            } else if *ty == Type::BOOL {
-                r.try_get::<_, Option<bool>>(i).map(|v| v.map(Cell::Bool))
-            } else {
-                r.try_get::<_, Option<String>>(i).map(|v| v.map(Cell::Text))
-            };
-            cells.push(cell.map_err(pg_error)?.unwrap_or(Cell::Null));
-        }
-        out.push(cells);
-    }
+    scan(client, select, &mut |r| {
+        out.push(r.iter().map(|c| c.to_cell()).collect());
+        Ok(())
+    })?;
     Ok(out)
 }
 

@@ -287,27 +287,11 @@ pub fn rows(
     conn: &Connection,
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<Vec<Cell>>, Error> {
-    use rusqlite::types::ValueRef;
-    let (sql, values) = build(select, DIALECT);
-    let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
-    let width = stmt.column_count();
-    let params: Vec<_> = values.0.iter().map(to_sql).collect();
-    let mut rows = stmt.query(params_from_iter(params)).map_err(db_error)?;
     let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(db_error)? {
-        let mut cells = Vec::with_capacity(width);
-        for i in 0..width {
-            cells.push(match r.get_ref(i).map_err(db_error)? {
-                ValueRef::Null => Cell::Null,
-                ValueRef::Integer(i) => Cell::Int(i),
-                ValueRef::Real(f) => Cell::Float(f),
-                ValueRef::Text(t) | ValueRef::Blob(t) => {
-                    Cell::Text(String::from_utf8_lossy(t).into_owned())
-                }
-            });
-        }
-        out.push(cells);
-    }
+    scan(conn, select, &mut |r| {
+        out.push(r.iter().map(|c| c.to_cell()).collect());
+        Ok(())
+    })?;
     Ok(out)
 }
 

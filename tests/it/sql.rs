@@ -859,6 +859,28 @@ fn filters_at_the_limits_run_on_mysql() {
     with_table(my(), schema, limits_on);
 }
 
+/// Loads `records` (JSON text) into the schema's table.
+fn load_all<S: AsRef<str>>(db: &mut dyn Driver, schema: &Schema, records: &[S]) {
+    let mut load = BatchLoader::begin(db, schema).unwrap();
+    for r in records {
+        load.push(r.as_ref()).unwrap();
+    }
+    load.finish().unwrap();
+}
+
+/// The documents a compiled filter selects, in load order.
+fn documents_of(
+    db: &mut dyn Driver,
+    compiled: &siftql::sql::Compiled,
+) -> Result<Vec<String>, siftql::Error> {
+    let mut got = Vec::new();
+    db.documents(compiled, &mut |doc| {
+        got.push(doc.to_owned());
+        Ok(())
+    })?;
+    Ok(got)
+}
+
 /// Items a PostgreSQL array literal must quote: a text `in` list (bound
 /// there as one `text[]`) matches exactly what the evaluator matches.
 #[cfg(feature = "postgres")]
@@ -877,11 +899,7 @@ fn text_lists_with_array_syntax_on_postgres() {
             .enumerate()
             .map(|(i, n)| json!({"cluster_id": format!("c{i}"), "cluster_name": n}).to_string())
             .collect();
-        let mut load = BatchLoader::begin(db, schema).unwrap();
-        for r in &records {
-            load.push(r).unwrap();
-        }
-        load.finish().unwrap();
+        load_all(db, schema, &records);
         for filter in [
             format!("cluster_name in {}", serde_json::to_string(&names).unwrap()),
             format!(
@@ -895,12 +913,7 @@ fn text_lists_with_array_syntax_on_postgres() {
         ] {
             let f: Filter = filter.parse().unwrap();
             let compiled = compile(&f, schema, db.dialect()).unwrap();
-            let mut got = Vec::new();
-            db.documents(&compiled, &mut |doc| {
-                got.push(doc.to_owned());
-                Ok(())
-            })
-            .unwrap();
+            let got = documents_of(db, &compiled).unwrap();
             let p = Predicate::new(&f).unwrap();
             let want: Vec<String> = records
                 .iter()
@@ -923,10 +936,11 @@ fn mysql_tables_without_key_columns_get_them() {
         ..Schema::clusters()
     };
     with_table(my(), schema, |db, schema| {
-        let mut load = BatchLoader::begin(db, schema).unwrap();
-        load.push(r#"{"cluster_id": "c1", "cluster_name": "Alpha"}"#)
-            .unwrap();
-        load.finish().unwrap();
+        load_all(
+            db,
+            schema,
+            &[r#"{"cluster_id": "c1", "cluster_name": "Alpha"}"#],
+        );
         let table = db.dialect().quote(&schema.table);
         db.execute(&format!(
             "ALTER TABLE {table} DROP COLUMN `siftql_l_cluster_name`, DROP COLUMN `siftql_b_cluster_id`"
@@ -936,18 +950,13 @@ fn mysql_tables_without_key_columns_get_them() {
             .parse()
             .unwrap();
         let compiled = compile(&f, schema, db.dialect()).unwrap();
-        let run = |db: &mut dyn Driver| {
-            let mut got = Vec::new();
-            db.documents(&compiled, &mut |doc| {
-                got.push(doc.to_owned());
-                Ok(())
-            })
-            .map(|()| got)
-        };
-        assert!(run(db).is_err(), "the dropped key columns are used");
+        assert!(
+            documents_of(db, &compiled).is_err(),
+            "the dropped key columns are used"
+        );
         db.create_table(schema).unwrap();
         assert_eq!(
-            run(db).unwrap(),
+            documents_of(db, &compiled).unwrap(),
             [r#"{"cluster_id": "c1", "cluster_name": "Alpha"}"#]
         );
     });
