@@ -304,8 +304,42 @@ impl<'a> At<'a> {
         }
     }
 
+    /// `hit` (a test on the value-or-elements candidates that can only hold
+    /// for strings), decided without the walk where the dialect reads the
+    /// path's one value directly ([`SqlDialect::json_text_direct`]):
+    /// `test` of that string's text when it is one, false where there is no
+    /// string candidate, `hit` elsewhere. Two-valued, as `hit` is.
+    ///
+    /// [`SqlDialect::json_text_direct`]: super::SqlDialect::json_text_direct
+    fn text_direct(&self, hit: Condition, test: impl FnOnce(Expr) -> Expr) -> Condition {
+        let Some((is_string, text, none)) =
+            self.d
+                .json_text_direct(self.column, self.path, self.object_root)
+        else {
+            return hit;
+        };
+        // CASE: each arm evaluates only what it needs (the string's text is
+        // read once).
+        let mut f = Fragment::new("CASE WHEN ", Vec::new());
+        f.push(&is_string.text).params.extend(is_string.params);
+        f.param(" THEN ?", test(self.d.fragment(text)));
+        f.push(" WHEN ").push(&none.text).params.extend(none.params);
+        f.param(" THEN FALSE ELSE ? END", Expr::from(hit));
+        Condition::all().add(self.d.fragment(f))
+    }
+
     /// `eq v`: the value or an element equals `v`; `eq null` also matches missing.
     fn eq(&self, v: &Value, ci: bool) -> Result<Condition, Gap> {
+        if let Value::String(s) = v {
+            let hit = self.exists(Candidates::ValueOrElements, Some(self.eq_test(v, ci)?));
+            let lit = if ci { lower(s) } else { s.clone() };
+            let d = self.d;
+            let hit = self.text_direct(hit, |t| {
+                let t = if ci { lower_expr(d, t) } else { t };
+                d.frag("? = ?", vec![t, text(lit)])
+            });
+            return Ok(self.probed(hit, std::slice::from_ref(v), ci, false));
+        }
         let hit = self.exists(Candidates::ValueOrElements, Some(self.eq_test(v, ci)?));
         Ok(if v.is_null() {
             Condition::any().add(self.found().not()).add(hit)

@@ -961,3 +961,87 @@ fn mysql_tables_without_key_columns_get_them() {
         );
     });
 }
+
+/// String equality at a JSON path against values of every other JSON type
+/// that print like the literal (`5` and `"5"`, `true` and `"true"`, `null`),
+/// arrays, nested values and missing keys, under `NOT` too: the rows the
+/// evaluator matches, on every database.
+fn text_equality_against_other_types(db: &mut dyn Driver, schema: &Schema) {
+    let teams = [
+        json!(5),
+        json!("5"),
+        json!(true),
+        json!("true"),
+        json!(null),
+        json!("null"),
+        json!("ML"),
+        json!(["ml", 5]),
+        json!([["ml"]]),
+        json!({"x": "ml"}),
+        json!(""),
+    ];
+    let mut records: Vec<String> = teams
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"cluster_id": format!("c{i}"), "metadata": {"team": t}}).to_string())
+        .collect();
+    records.push(json!({"cluster_id": "m1", "metadata": {"other": 1}}).to_string());
+    records.push(json!({"cluster_id": "m2"}).to_string());
+    records.push(json!({"cluster_id": "m3", "metadata": [{"team": "5"}, {"team": 5}]}).to_string());
+    records.push(json!({"cluster_id": "m4", "metadata": "5"}).to_string());
+    load_all(db, schema, &records);
+    for lit in [
+        "5",
+        "true",
+        "null",
+        "ml",
+        "",
+        "{\"x\": \"ml\"}",
+        "[\"ml\", 5]",
+    ] {
+        let quoted = serde_json::to_string(lit).unwrap();
+        for filter in [
+            format!("metadata.team = {quoted}"),
+            format!("not metadata.team = {quoted}"),
+            format!("case_sensitive(metadata.team = {quoted})"),
+            format!("not case_sensitive(metadata.team = {quoted})"),
+        ] {
+            let f: Filter = filter.parse().unwrap();
+            let compiled = compile(&f, schema, db.dialect()).unwrap();
+            let got = documents_of(db, &compiled).unwrap();
+            let p = Predicate::new(&f).unwrap();
+            let want: Vec<String> = records
+                .iter()
+                .filter(|r| p.matches(&serde_json::from_str::<Value>(r).unwrap()))
+                .cloned()
+                .collect();
+            assert_eq!(got, want, "{}: {filter}", db.dialect());
+        }
+    }
+}
+
+#[test]
+fn json_text_equality_against_other_types_on_sqlite() {
+    let mut conn = sqlite::open(":memory:").unwrap();
+    text_equality_against_other_types(&mut conn, &Schema::clusters());
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn json_text_equality_against_other_types_on_postgres() {
+    let schema = Schema {
+        table: own_table("siftql_jtx"),
+        ..Schema::clusters()
+    };
+    with_table(pg(), schema, text_equality_against_other_types);
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn json_text_equality_against_other_types_on_mysql() {
+    let schema = Schema {
+        table: own_table("siftql_jtx"),
+        ..Schema::clusters()
+    };
+    with_table(my(), schema, text_equality_against_other_types);
+}

@@ -279,6 +279,21 @@ pub trait SqlDialect: Send + Sync + 'static {
         None
     }
 
+    /// For a path whose candidates can be tested as text without a walk:
+    /// SQL that holds exactly when the path holds one value and it is a
+    /// string; that string's text; and SQL that holds when the path has no
+    /// string candidate (its one value is neither a string nor an array, or
+    /// it has none). Elsewhere the walk decides. None by default.
+    fn json_text_direct(
+        &self,
+        column: &str,
+        path: &[String],
+        object_root: bool,
+    ) -> Option<(Fragment, Fragment, Fragment)> {
+        let _ = (column, path, object_root);
+        None
+    }
+
     /// A condition an index on a JSON column can serve that holds wherever
     /// "some value at `path`, or an element of an array there, equals one
     /// of `values`" (scalars, compared exactly) holds — and, with `string`,

@@ -205,6 +205,49 @@ impl SqlDialect for PostgresDialect {
         })
     }
 
+    // The value `col -> k1 -> … -> kn` (see `json_rows_direct`): a string
+    // is its one candidate, read with `->>`; a value that is neither a
+    // string nor an array, a NULL column, or an object without the first
+    // key has no string candidate.
+    fn json_text_direct(
+        &self,
+        column: &str,
+        path: &[String],
+        object_root: bool,
+    ) -> Option<(Fragment, Fragment, Fragment)> {
+        if path.is_empty() || object_root {
+            return None;
+        }
+        let col = || Expr::col(sea_query::Alias::new(column));
+        let keys = |n: usize, last: &str| {
+            let mut f = Fragment::new("?", vec![col()]);
+            for (i, k) in path[..n].iter().enumerate() {
+                let op = if i + 1 == n { last } else { "->" };
+                f.param(&format!(" {op} CAST(? AS text)"), text(k.as_str()));
+            }
+            f
+        };
+        let v = keys(path.len(), "->");
+        let is_string = Fragment::new(
+            format!("jsonb_typeof({}) = 'string'", v.text),
+            v.params.clone(),
+        );
+        let mut t = keys(path.len(), "->>");
+        t.text = format!("({})", t.text);
+        let first = keys(1, "->");
+        let mut none = Fragment::new(
+            format!(
+                "jsonb_typeof({}) <> 'array' OR ? IS NULL OR (jsonb_typeof(?) = 'object' AND ",
+                v.text
+            ),
+            v.params.clone(),
+        );
+        none.params.extend([col(), col()]);
+        none.push(&first.text).push(" IS NULL)");
+        none.params.extend(first.params);
+        Some((is_string, t, none))
+    }
+
     // `col @? 'lax $."k" ? (@ == v || …)'`, which the GIN index
     // (`jsonb_path_ops`) serves: lax mode unwraps an array at the path and
     // the filter's arrays, so every row the exact walk matches matches
