@@ -141,6 +141,20 @@ pub trait Driver: Send {
     fn close(self: Box<Self>) -> Result<(), Error>;
 }
 
+/// The rows a scan yields, owned: what each driver's `rows` is, given its
+/// `scan` (`|each| scan(conn, select, each)`).
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub(super) fn owned_rows(
+    scan: impl FnOnce(&mut dyn FnMut(&[CellRef<'_>]) -> Result<(), Error>) -> Result<(), Error>,
+) -> Result<Vec<Vec<Cell>>, Error> {
+    let mut out = Vec::new();
+    scan(&mut |r| {
+        out.push(r.iter().map(|c| c.to_cell()).collect());
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// How many rows a [`BatchLoader`] hands a driver at once unless the driver
 /// says otherwise ([`Driver::batch_rows`]).
 pub const BATCH_ROWS: usize = 500;

@@ -210,12 +210,7 @@ pub fn rows(
     conn: &mut impl Queryable,
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<Vec<Cell>>, Error> {
-    let mut out = Vec::new();
-    scan(conn, select, &mut |r| {
-        out.push(r.iter().map(|c| c.to_cell()).collect());
-        Ok(())
-    })?;
-    Ok(out)
+    super::driver::owned_rows(|each| scan(conn, select, each))
 }
 
 /// How many rows [`BatchLoader`](super::driver::BatchLoader) hands

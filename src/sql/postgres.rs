@@ -226,12 +226,7 @@ pub fn rows(
     client: &mut impl GenericClient,
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<Vec<Cell>>, Error> {
-    let mut out = Vec::new();
-    scan(client, select, &mut |r| {
-        out.push(r.iter().map(|c| c.to_cell()).collect());
-        Ok(())
-    })?;
-    Ok(out)
+    super::driver::owned_rows(|each| scan(client, select, each))
 }
 
 /// How many rows [`BatchLoader`](super::driver::BatchLoader) copies at

@@ -287,12 +287,7 @@ pub fn rows(
     conn: &Connection,
     select: &sea_query::SelectStatement,
 ) -> Result<Vec<Vec<Cell>>, Error> {
-    let mut out = Vec::new();
-    scan(conn, select, &mut |r| {
-        out.push(r.iter().map(|c| c.to_cell()).collect());
-        Ok(())
-    })?;
-    Ok(out)
+    super::driver::owned_rows(|each| scan(conn, select, each))
 }
 
 /// Calls `each` with every row of a `SELECT` built for SQLite, its cells
