@@ -77,6 +77,9 @@ pub struct Scope {
     pub case_sensitive: bool,
     /// 0 for the root group, 1 for its items, …
     pub depth: usize,
+    /// True when the node stands inside an odd number of `NOT` lists, so
+    /// that what it matches is excluded (its polarity is negative).
+    pub negated: bool,
 }
 
 /// The folded items of one group, list by list, in the group's order.
@@ -198,6 +201,7 @@ impl Filter {
         let root_scope = Scope {
             case_sensitive: self.root.case_sensitive,
             depth: 0,
+            negated: false,
         };
         let mut stack = vec![Frame::new(&self.root, root_scope, ListKind::And)];
         loop {
@@ -205,11 +209,13 @@ impl Filter {
             let inner = Scope {
                 case_sensitive: top.scope.case_sensitive,
                 depth: top.scope.depth + 1,
+                negated: top.scope.negated,
             };
             match top.next_child() {
                 Some((kind, Node::Condition(c))) => {
                     let scope = Scope {
                         case_sensitive: inner.case_sensitive || c.case_sensitive,
+                        negated: inner.negated ^ (kind == ListKind::Not),
                         ..inner
                     };
                     let out = fold.condition(c, scope)?;
@@ -218,6 +224,7 @@ impl Filter {
                 Some((kind, Node::Group(g))) => {
                     let scope = Scope {
                         case_sensitive: inner.case_sensitive || g.case_sensitive,
+                        negated: inner.negated ^ (kind == ListKind::Not),
                         ..inner
                     };
                     stack.push(Frame::new(g, scope, kind));

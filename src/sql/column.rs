@@ -21,6 +21,42 @@ pub(super) fn lower_expr(d: Dialect, x: Expr) -> Expr {
     d.apply(d.lower(), x)
 }
 
+/// How the conditions on one column are compiled.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Mode {
+    /// Text compares case-insensitively.
+    pub ci: bool,
+    /// The condition must be TRUE or FALSE, never `NULL`: it stands under
+    /// a negation (an odd number of `NOT` lists, or the `NOT` of `ne` and
+    /// `nin`). Elsewhere a `NULL` where the answer is FALSE gives the same
+    /// rows (a `WHERE` keeps only TRUE, and `AND`/`OR` never turn `NULL`
+    /// into TRUE), so the `IS NOT NULL` guards are left out and the
+    /// comparison stays the plain one an index serves.
+    pub two_valued: bool,
+}
+
+impl Mode {
+    fn negated(self) -> Mode {
+        Mode {
+            two_valued: !self.two_valued,
+            ..self
+        }
+    }
+
+    /// `e`, after `x IS NOT NULL` when the condition must be two-valued.
+    /// `e` must be `NULL` or FALSE where `x` is `NULL` (every comparison,
+    /// `LOWER` and substring test siftql writes here is).
+    fn guard(self, x: &Expr, e: impl sea_query::IntoCondition) -> Condition {
+        let all = Condition::all();
+        let all = if self.two_valued {
+            all.add(x.clone().is_not_null())
+        } else {
+            all
+        };
+        all.add(e)
+    }
+}
+
 fn is_texty(ty: ColumnType) -> bool {
     matches!(ty, ColumnType::Text | ColumnType::Timestamp)
 }
@@ -54,20 +90,17 @@ fn text_cmp(d: Dialect, c: &Column, op: &str, lit: &str, ci: bool) -> Expr {
     )
 }
 
-/// The equality of one column value with one literal, two-valued.
-fn eq_one(d: Dialect, c: &Column, v: &Value, ci: bool) -> Result<Condition, Gap> {
+/// The equality of one column value with one literal (two-valued when
+/// `m` says so).
+fn eq_one(d: Dialect, c: &Column, v: &Value, m: Mode) -> Result<Condition, Gap> {
     let x = col(c);
     Ok(match (v, c.ty) {
         (Value::Null, _) => Condition::all().add(x.is_null()),
-        (Value::String(s), ty) if is_texty(ty) => Condition::all()
-            .add(x.is_not_null())
-            .add(text_cmp(d, c, "=", s, ci)),
-        (Value::Number(_), ty) if is_numeric(ty) => Condition::all()
-            .add(x.clone().is_not_null())
-            .add(x.eq(sql_value(v).ok_or(Gap::StructuredValue)?)),
-        (Value::Bool(b), ColumnType::Bool) => {
-            Condition::all().add(x.clone().is_not_null()).add(x.eq(*b))
+        (Value::String(s), ty) if is_texty(ty) => m.guard(&x, text_cmp(d, c, "=", s, m.ci)),
+        (Value::Number(_), ty) if is_numeric(ty) => {
+            m.guard(&x, x.clone().eq(sql_value(v).ok_or(Gap::StructuredValue)?))
         }
+        (Value::Bool(b), ColumnType::Bool) => m.guard(&x, x.clone().eq(*b)),
         _ => always(false),
     })
 }
@@ -75,8 +108,9 @@ fn eq_one(d: Dialect, c: &Column, v: &Value, ci: bool) -> Result<Condition, Gap>
 /// `x in [..]`: one membership test for the literals of the column's kind
 /// (`IN (…)`, comparing text by code point), and `x IS NULL` for `null`;
 /// literals of another kind can never match.
-fn in_list(d: Dialect, c: &Column, items: &[Value], ci: bool) -> Result<Condition, Gap> {
+fn in_list(d: Dialect, c: &Column, items: &[Value], m: Mode) -> Result<Condition, Gap> {
     let x = col(c);
+    let ci = m.ci;
     let (mut texts, mut numbers, mut bools) = (Vec::new(), Vec::new(), Vec::new());
     let mut any = Condition::any();
     for item in items {
@@ -87,12 +121,12 @@ fn in_list(d: Dialect, c: &Column, items: &[Value], ci: bool) -> Result<Conditio
             }
             (Value::Bool(b), ColumnType::Bool) => bools.push(*b),
             // A single literal, `null`, and literals of another kind: as `eq`.
-            _ => any = any.add(eq_one(d, c, item, ci)?),
+            _ => any = any.add(eq_one(d, c, item, m)?),
         }
     }
     match texts.as_slice() {
         [] => {}
-        [one] => any = any.add(eq_one(d, c, &Value::String((*one).clone()), ci)?),
+        [one] => any = any.add(eq_one(d, c, &Value::String((*one).clone()), m)?),
         many => {
             let items: Vec<String> = many
                 .iter()
@@ -116,34 +150,18 @@ fn in_list(d: Dialect, c: &Column, items: &[Value], ci: bool) -> Result<Conditio
                     (template, exprs)
                 }
             };
-            any = any.add(
-                Condition::all()
-                    .add(col(c).is_not_null())
-                    .add(d.frag(template, exprs)),
-            );
+            any = any.add(m.guard(&x, d.frag(template, exprs)));
         }
     }
     match numbers.len() {
         0 => {}
-        1 => {
-            any = any.add(
-                Condition::all()
-                    .add(x.clone().is_not_null())
-                    .add(x.clone().eq(numbers.remove(0))),
-            )
-        }
-        _ => {
-            any = any.add(
-                Condition::all()
-                    .add(x.clone().is_not_null())
-                    .add(x.clone().is_in(numbers)),
-            )
-        }
+        1 => any = any.add(m.guard(&x, x.clone().eq(numbers.remove(0)))),
+        _ => any = any.add(m.guard(&x, x.clone().is_in(numbers))),
     }
     bools.sort_unstable();
     bools.dedup();
     for b in bools {
-        any = any.add(eq_one(d, c, &Value::Bool(b), ci)?);
+        any = any.add(eq_one(d, c, &Value::Bool(b), m)?);
     }
     Ok(any)
 }
@@ -164,21 +182,19 @@ pub(super) fn range_symbol(op: Operator) -> &'static str {
 }
 
 /// `x <op> lit` for the range operators.
-fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Condition, Gap> {
+fn range(d: Dialect, c: &Column, op: Operator, v: &Value, m: Mode) -> Result<Condition, Gap> {
     let sym = range_symbol(op);
     let x = col(c);
-    let not_null = x.clone().is_not_null();
+    let ci = m.ci;
     Ok(match (v, c.ty) {
         (Value::Number(_), ty) if is_numeric(ty) => {
             let lit = sql_value(v).ok_or(Gap::StructuredValue)?;
-            Condition::all()
-                .add(not_null)
-                .add(x.binary(binary(sym), lit))
+            m.guard(&x, x.clone().binary(binary(sym), lit))
         }
         (Value::String(s), ColumnType::Timestamp) if instant(s).is_some() => {
             let lit = d.fragment(d.instant_literal(instant(s).unwrap_or_default()));
-            let e = d.frag(format!("? {sym} ?"), vec![instant_expr(d, x), lit]);
-            Condition::all().add(not_null).add(e)
+            let e = d.frag(format!("? {sym} ?"), vec![instant_expr(d, x.clone()), lit]);
+            m.guard(&x, e)
         }
         // Text against an RFC 3339 literal compares as instants when the
         // text is one too, which needs a parser in the database.
@@ -190,12 +206,11 @@ fn range(d: Dialect, c: &Column, op: Operator, v: &Value, ci: bool) -> Result<Co
                 x.clone()
             };
             let lit = if ci { lower(s) } else { s.clone() };
-            let e = instant_or_text(d, sym, x, nanos, xs, text(lit))?;
-            Condition::all().add(not_null).add(e)
+            // A `CASE`: kept guarded.
+            let e = instant_or_text(d, sym, x.clone(), nanos, xs, text(lit))?;
+            Condition::all().add(x.is_not_null()).add(e)
         }
-        (Value::String(s), ty) if is_texty(ty) => Condition::all()
-            .add(not_null)
-            .add(text_cmp(d, c, sym, s, ci)),
+        (Value::String(s), ty) if is_texty(ty) => m.guard(&x, text_cmp(d, c, sym, s, ci)),
         _ => always(false),
     })
 }
@@ -308,33 +323,28 @@ pub(super) fn condition(
     c: &Column,
     cond: &FilterCondition,
     v: &Value,
-    ci: bool,
+    m: Mode,
     walks: &std::cell::Cell<usize>,
 ) -> Result<Condition, Gap> {
     let x = col(c);
     let texty = is_texty(c.ty);
+    let ci = m.ci;
     Ok(match cond.operator {
-        Operator::Eq => eq_one(d, c, v, ci)?,
-        Operator::Ne => eq_one(d, c, v, ci)?.not(),
-        Operator::In | Operator::Nin => {
+        Operator::Eq => eq_one(d, c, v, m)?,
+        Operator::Ne => eq_one(d, c, v, m.negated())?.not(),
+        Operator::In => in_list(d, c, v.as_array().map(Vec::as_slice).unwrap_or_default(), m)?,
+        Operator::Nin => {
             let items = v.as_array().map(Vec::as_slice).unwrap_or_default();
-            let any = in_list(d, c, items, ci)?;
-            if cond.operator == Operator::Nin {
-                any.not()
-            } else {
-                any
-            }
+            in_list(d, c, items, m.negated())?.not()
         }
         Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => {
-            range(d, c, cond.operator, v, ci)?
+            range(d, c, cond.operator, v, m)?
         }
         Operator::Contains | Operator::StartsWith | Operator::EndsWith | Operator::Text => {
             match v {
                 Value::String(s) if texty => {
                     let ci = ci || cond.operator == Operator::Text;
-                    Condition::all()
-                        .add(x.clone().is_not_null())
-                        .add(text_match(d, c, affix(cond.operator), s, ci))
+                    m.guard(&x, text_match(d, c, affix(cond.operator), s, ci))
                 }
                 _ => always(false),
             }

@@ -331,9 +331,15 @@ impl<'a> At<'a> {
     /// `eq v`: the value or an element equals `v`; `eq null` also matches missing.
     fn eq(&self, v: &Value, ci: bool) -> Result<Condition, Gap> {
         if let Value::String(s) = v {
-            let hit = self.exists(Candidates::ValueOrElements, Some(self.eq_test(v, ci)?));
             let lit = if ci { lower(s) } else { s.clone() };
             let d = self.d;
+            let hit = match d.json_string_eq(self.column, self.path, &lit, ci) {
+                Some(f) => {
+                    self.walks.set(self.walks.get() + 1);
+                    Condition::all().add(d.fragment(f))
+                }
+                None => self.exists(Candidates::ValueOrElements, Some(self.eq_test(v, ci)?)),
+            };
             let hit = self.text_direct(hit, |t| {
                 let t = if ci { lower_expr(d, t) } else { t };
                 d.frag("? = ?", vec![t, text(lit)])

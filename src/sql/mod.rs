@@ -56,6 +56,7 @@ use crate::check::check_operand;
 use crate::error::{Error, ErrorCode};
 use crate::eval::Bindings;
 use crate::Limits;
+use column::Mode;
 use schema::Place;
 
 /// Something a dialect cannot express (see [`capability`]).
@@ -129,6 +130,14 @@ pub struct Compiled {
 
 impl Compiled {
     /// The condition, to embed in your own statement (`.cond_where(…)`).
+    ///
+    /// It is a predicate for a `WHERE` clause (alone or `AND`/`OR`-ed with
+    /// your own conditions, or in a `CASE WHEN`): TRUE exactly on the rows
+    /// the filter matches, and FALSE or `NULL` on the others. Conditions
+    /// that stand under no `NOT` leave out the `IS NOT NULL` guards that a
+    /// `NULL` column would otherwise need, so a database can use its index.
+    /// Do not put your own `NOT` around it or select it as a value: to
+    /// exclude a filter's rows, compile `not (…)` of the filter instead.
     pub fn condition(&self) -> Condition {
         self.condition.clone()
     }
@@ -286,6 +295,7 @@ impl Compiler<'_> {
         compiled: Vec<Part>,
         any: bool,
         scope: Scope,
+        negated: bool,
     ) -> Result<Vec<Part>, Error> {
         if nodes.len() < 2 || nodes.len() != compiled.len() {
             return Ok(compiled);
@@ -347,6 +357,7 @@ impl Compiler<'_> {
             let inner = Scope {
                 case_sensitive: cs,
                 depth: scope.depth + 1,
+                negated,
             };
             out[at] = Some(self.condition(&merged, inner)?);
         }
@@ -420,7 +431,16 @@ impl Fold for Compiler<'_> {
         let before = self.walks.get();
         let cond = match place {
             Place::Column(col) => {
-                column::condition(self.dialect, self.schema, col, c, &value, ci, self.walks)
+                let two_valued = scope.negated;
+                column::condition(
+                    self.dialect,
+                    self.schema,
+                    col,
+                    c,
+                    &value,
+                    Mode { ci, two_valued },
+                    self.walks,
+                )
             }
             Place::Json { column, path } => json_path::At::new(
                 self.dialect,
@@ -457,17 +477,35 @@ impl Fold for Compiler<'_> {
             parts.into_iter().map(|p| p.cond).collect::<Vec<_>>()
         };
         if let Some(and) = parts.and {
-            let and = self.merge(g.and.as_deref().unwrap_or_default(), and, false, scope)?;
+            let and = self.merge(
+                g.and.as_deref().unwrap_or_default(),
+                and,
+                false,
+                scope,
+                scope.negated,
+            )?;
             all.extend(take(and));
         }
         if let Some(or) = parts.or {
-            let or = self.merge(g.or.as_deref().unwrap_or_default(), or, true, scope)?;
+            let or = self.merge(
+                g.or.as_deref().unwrap_or_default(),
+                or,
+                true,
+                scope,
+                scope.negated,
+            )?;
             all.push(balanced(take(or), Condition::any));
         }
         if let Some(not) = parts.not {
             if !not.is_empty() {
                 // The items of `NOT` are OR'd inside the negation.
-                let not = self.merge(g.not.as_deref().unwrap_or_default(), not, true, scope)?;
+                let not = self.merge(
+                    g.not.as_deref().unwrap_or_default(),
+                    not,
+                    true,
+                    scope,
+                    !scope.negated,
+                )?;
                 all.push(balanced(take(not), Condition::any).not());
             }
         }

@@ -279,6 +279,22 @@ pub trait SqlDialect: Send + Sync + 'static {
         None
     }
 
+    /// "A string candidate of the path (its value, or an element of an
+    /// array there) equals `lit`" as one expression with no subquery (a
+    /// subquery keeps PostgreSQL from scanning in parallel), comparing
+    /// lowercased candidates when `ci` (`lit` is lowercased already), or
+    /// None for the walk. None by default.
+    fn json_string_eq(
+        &self,
+        column: &str,
+        path: &[String],
+        lit: &str,
+        ci: bool,
+    ) -> Option<Fragment> {
+        let _ = (column, path, lit, ci);
+        None
+    }
+
     /// For a path whose candidates can be tested as text without a walk:
     /// SQL that holds exactly when the path holds one value and it is a
     /// string; that string's text; and SQL that holds when the path has no

@@ -248,6 +248,43 @@ impl SqlDialect for PostgresDialect {
         Some((is_string, t, none))
     }
 
+    // `jsonb_path_query_array(col, 'lax $."k"[*]')`: the values at the
+    // path, arrays there replaced by their elements (lax `[*]` takes a
+    // non-array as itself), as the walk's value-or-elements candidates;
+    // `@>` with a one-string array holds when one of them is that string
+    // (an element of a nested array is not one: containment of a scalar
+    // looks at the top level). Case-insensitively, the array's JSON text
+    // is lowercased and read again: `LOWER` maps each character alone, and
+    // never to `"`, `\` or a control character, so each string in the
+    // text is lowercased as `LOWER` would lowercase it alone, and the JSON
+    // escapes, written in lower case, stay as they are.
+    fn json_string_eq(
+        &self,
+        column: &str,
+        path: &[String],
+        lit: &str,
+        ci: bool,
+    ) -> Option<Fragment> {
+        if path.is_empty() {
+            return None;
+        }
+        let array = "jsonb_path_query_array(CAST(? AS jsonb), CAST(CAST(? AS text) AS jsonpath))";
+        let array = if ci {
+            format!("CAST(LOWER(CAST({array} AS text)) AS jsonb)")
+        } else {
+            array.to_owned()
+        };
+        Some(Fragment::new(
+            // A NULL column has no candidates: FALSE, not NULL.
+            format!("COALESCE({array} @> jsonb_build_array(CAST(? AS text)), FALSE)"),
+            vec![
+                Expr::col(sea_query::Alias::new(column)),
+                text(format!("{}[*]", jsonpath(path))),
+                text(lit),
+            ],
+        ))
+    }
+
     // `col @? 'lax $."k" ? (@ == v || …)'`, which the GIN index
     // (`jsonb_path_ops`) serves: lax mode unwraps an array at the path and
     // the filter's arrays, so every row the exact walk matches matches
