@@ -25,7 +25,7 @@ use sea_query::{Condition, Expr};
 use serde_json::Value;
 
 use super::column::{affix, instant_or_text, lower_expr, range_symbol};
-use super::dialect::{Affix, Candidates, DirectRows, Fragment};
+use super::dialect::{Affix, Candidates, ColumnDirect, DirectRows, Fragment};
 use super::{always, text, Dialect, Gap};
 use crate::ast::Operator;
 use crate::eval::{instant, lower};
@@ -328,6 +328,88 @@ impl<'a> At<'a> {
         Condition::all().add(self.d.fragment(f))
     }
 
+    /// The column itself, where the dialect reads it without a walk.
+    fn column_direct(&self) -> Option<ColumnDirect> {
+        match self.path.is_empty() && !self.object_root {
+            true => self.d.json_column_direct(self.column),
+            false => None,
+        }
+    }
+
+    /// `contains v` on the column itself, two-valued: for a string `v`, a
+    /// string holding it or an array with an element equal to it; for
+    /// another `v`, an array with an element equal to it.
+    fn column_contains(&self, c: ColumnDirect, v: &Value, ci: bool) -> Result<Condition, Gap> {
+        let d = self.d;
+        let test = self.eq_test(v, ci)?;
+        // The substring test of a string's text `t`.
+        let within = |t: Expr| {
+            let t = if ci { lower_expr(d, t) } else { t };
+            let lit = v.as_str().map(|s| if ci { lower(s) } else { s.to_owned() });
+            lit.map(|lit| Fragment::new(d.json_contains(), vec![t, text(lit)]))
+        };
+        self.walks.set(self.walks.get() + 1);
+        let f = match c {
+            ColumnDirect::Typed {
+                kind,
+                string,
+                array,
+                text: t,
+                elements,
+                has_string,
+            } => {
+                let mut f = Fragment::new("CASE ", kind.params);
+                f.push(&kind.text);
+                if let Some(w) = within(d.fragment(t)) {
+                    f.push(&format!(" WHEN {string} THEN "))
+                        .push(&w.text)
+                        .params
+                        .extend(w.params);
+                }
+                f.push(&format!(" WHEN {array} THEN "));
+                match (has_string, v) {
+                    (Some(h), Value::String(s)) if !ci => {
+                        f.push(&h.text).params.extend(h.params);
+                        f.params.push(text(s.as_str()));
+                    }
+                    _ => {
+                        f.push("EXISTS (SELECT 1 FROM ")
+                            .push(&elements.text)
+                            .params
+                            .extend(elements.params);
+                        f.push(" WHERE ")
+                            .push(&test.text)
+                            .params
+                            .extend(test.params);
+                        f.push(")");
+                    }
+                }
+                f.push(" ELSE FALSE END");
+                f
+            }
+            ColumnDirect::Walk {
+                rows,
+                scalar,
+                element,
+            } => {
+                let mut f = Fragment::new("EXISTS (SELECT 1 FROM ", rows.params);
+                f.push(&rows.text).push(" WHERE ");
+                if let Some(w) = within(Expr::cust(d.json_text())) {
+                    f.push(&format!("({scalar} AND {} AND ", d.json_is_text()));
+                    f.push(&w.text).params.extend(w.params);
+                    f.push(") OR ");
+                }
+                f.push(&format!("({element} AND "))
+                    .push(&test.text)
+                    .params
+                    .extend(test.params);
+                f.push("))");
+                f
+            }
+        };
+        Ok(Condition::all().add(d.fragment(f)))
+    }
+
     /// `eq v`: the value or an element equals `v`; `eq null` also matches missing.
     fn eq(&self, v: &Value, ci: bool) -> Result<Condition, Gap> {
         if let Value::String(s) = v {
@@ -342,7 +424,8 @@ impl<'a> At<'a> {
             };
             let hit = self.text_direct(hit, |t| {
                 let t = if ci { lower_expr(d, t) } else { t };
-                d.frag("? = ?", vec![t, text(lit)])
+                let (column, literal) = d.binary_text();
+                d.frag(format!("{column} = {literal}"), vec![t, text(lit)])
             });
             return Ok(self.probed(hit, std::slice::from_ref(v), ci, false));
         }
@@ -417,6 +500,10 @@ impl<'a> At<'a> {
             }
             Gt | Gte | Lt | Lte => self.range(op, v, ci)?,
             Contains => {
+                if let Some(direct) = self.column_direct() {
+                    let exact = self.column_contains(direct, v, ci)?;
+                    return Ok(self.probed(exact, std::slice::from_ref(v), ci, v.is_string()));
+                }
                 let elements = self.exists(Candidates::Elements, Some(self.eq_test(v, ci)?));
                 let exact = match v {
                     Value::String(s) => {

@@ -110,6 +110,42 @@ pub struct DirectRows {
     pub none: Option<Fragment>,
 }
 
+/// The JSON column itself, read without a path walk (see
+/// [`SqlDialect::json_column_direct`]).
+#[derive(Clone, Debug)]
+pub enum ColumnDirect {
+    /// `CASE kind WHEN string THEN … WHEN array THEN … ELSE FALSE END`.
+    Typed {
+        /// The column's JSON type.
+        kind: Fragment,
+        /// What `kind` is for a string.
+        string: &'static str,
+        /// What `kind` is for an array.
+        array: &'static str,
+        /// The string's text (read only where it is one).
+        text: Fragment,
+        /// `FROM …` producing the array's elements as rows `c`, as
+        /// [`SqlDialect::json_rows`] writes them (read only where it is one).
+        elements: Fragment,
+        /// A test, without a subquery, that the array has an element that
+        /// is a string equal to one more value appended to its parameters
+        /// (compared exactly), where the dialect has one.
+        has_string: Option<Fragment>,
+    },
+    /// One scan of the column: `rows` (`FROM …` giving rows `c`) are the
+    /// column itself where it holds a scalar, marked by `scalar`, its
+    /// elements where it holds an array, marked by `element`, and rows
+    /// that are neither for an object.
+    Walk {
+        /// `FROM …` producing the rows `c`.
+        rows: Fragment,
+        /// True for the row that is the column's scalar value.
+        scalar: &'static str,
+        /// True for a row that is an element of the column's array.
+        element: &'static str,
+    },
+}
+
 /// Which end of a text a substring test anchors to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Affix {
@@ -307,6 +343,15 @@ pub trait SqlDialect: Send + Sync + 'static {
         object_root: bool,
     ) -> Option<(Fragment, Fragment, Fragment)> {
         let _ = (column, path, object_root);
+        None
+    }
+
+    /// The column itself (an empty path; never the document column) as a
+    /// string or an array, so that `contains` there is one `CASE` with at
+    /// most one subquery instead of a walk for the string and another for
+    /// the elements. None by default.
+    fn json_column_direct(&self, column: &str) -> Option<ColumnDirect> {
+        let _ = column;
         None
     }
 

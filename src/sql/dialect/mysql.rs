@@ -8,7 +8,7 @@
 
 use sea_query::{Expr, SelectStatement, Values};
 
-use super::{Affix, Candidates, Fragment, SqlDialect};
+use super::{Affix, Candidates, ColumnDirect, Fragment, SqlDialect};
 use crate::ast::Operator;
 use crate::sql::geo;
 use crate::sql::index::IndexSpec;
@@ -122,6 +122,47 @@ impl SqlDialect for MySqlDialect {
                 )
             })
             .collect()
+    }
+
+    fn json_column_direct(&self, column: &str) -> Option<ColumnDirect> {
+        let col = || vec![Expr::col(sea_query::Alias::new(column))];
+        Some(ColumnDirect::Typed {
+            kind: Fragment::new("JSON_TYPE(?)", col()),
+            string: "'STRING'",
+            array: "'ARRAY'",
+            text: Fragment::new("JSON_UNQUOTE(?)", col()),
+            elements: Fragment::new(
+                "JSON_TABLE(?, '$[*]' COLUMNS (v JSON PATH '$')) AS c",
+                col(),
+            ),
+            has_string: None,
+        })
+    }
+
+    // A path of keys met as objects holds one value, read with
+    // `JSON_EXTRACT` and no `JSON_TABLE`; the document column keeps the walk.
+    fn json_text_direct(
+        &self,
+        column: &str,
+        path: &[String],
+        object_root: bool,
+    ) -> Option<(Fragment, Fragment, Fragment)> {
+        if path.is_empty() || object_root {
+            return None;
+        }
+        let col = || Expr::col(sea_query::Alias::new(column));
+        let at = |keys: &[String]| Expr::Constant(sea_query::Value::String(Some(key_path(keys))));
+        let is_string = Fragment::new(
+            "JSON_TYPE(JSON_EXTRACT(?, ?)) = 'STRING'",
+            vec![col(), at(path)],
+        );
+        let value = Fragment::new("JSON_UNQUOTE(JSON_EXTRACT(?, ?))", vec![col(), at(path)]);
+        let none = Fragment::new(
+            "JSON_TYPE(JSON_EXTRACT(?, ?)) <> 'ARRAY' OR ? IS NULL \
+             OR (JSON_TYPE(?) = 'OBJECT' AND JSON_EXTRACT(?, ?) IS NULL)",
+            vec![col(), at(path), col(), col(), col(), at(&path[..1])],
+        );
+        Some((is_string, value, none))
     }
 
     // 3,000 walks run in 0.7 s on a 40-row table; 10,000 took MariaDB to
@@ -340,10 +381,7 @@ impl SqlDialect for MySqlDialect {
 /// `$."a"."b"` and `$."a"[*]."b"`, and `$[*]."a"…` unless the root is
 /// always an object.
 fn paths(path: &[String], object_root: bool) -> Vec<String> {
-    let quoted: Vec<String> = path
-        .iter()
-        .map(|seg| format!("\"{}\"", seg.replace('\\', "\\\\").replace('"', "\\\"")))
-        .collect();
+    let quoted: Vec<String> = path.iter().map(|seg| quote_key(seg)).collect();
     // Bit j: an array is crossed before segment j (j = 0: at the root).
     let skip = usize::from(object_root);
     let variants = 1usize << path.len().saturating_sub(skip);
@@ -360,6 +398,20 @@ fn paths(path: &[String], object_root: bool) -> Vec<String> {
             p
         })
         .collect()
+}
+
+/// A path segment as a quoted key of a MySQL path.
+fn quote_key(seg: &str) -> String {
+    format!("\"{}\"", seg.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `$."k1"."k2"…`: the path met as objects at every step.
+fn key_path(keys: &[String]) -> String {
+    keys.iter().fold(String::from("$"), |mut p, k| {
+        p.push('.');
+        p.push_str(&quote_key(k));
+        p
+    })
 }
 
 /// Nanoseconds since the epoch as a UTC `DATETIME(6)` literal.

@@ -8,7 +8,7 @@
 
 use sea_query::{Expr, SelectStatement, Values};
 
-use super::{Candidates, DirectRows, Fragment, SqlDialect};
+use super::{Candidates, ColumnDirect, DirectRows, Fragment, SqlDialect};
 use crate::ast::Operator;
 use crate::sql::geo;
 use crate::sql::index::IndexSpec;
@@ -202,6 +202,23 @@ impl SqlDialect for PostgresDialect {
             when: wrap(when, &v),
             rows: wrap(rows, &v),
             none: Some(none),
+        })
+    }
+
+    // `@>` with a one-string array holds when a top-level element is that
+    // string (an element of a nested array is not one).
+    fn json_column_direct(&self, column: &str) -> Option<ColumnDirect> {
+        let col = || vec![Expr::col(sea_query::Alias::new(column))];
+        Some(ColumnDirect::Typed {
+            kind: Fragment::new("jsonb_typeof(CAST(? AS jsonb))", col()),
+            string: "'string'",
+            array: "'array'",
+            text: Fragment::new("(CAST(? AS jsonb) #>> '{}')", col()),
+            elements: Fragment::new("jsonb_array_elements(CAST(? AS jsonb)) AS c(v)", col()),
+            has_string: Some(Fragment::new(
+                "CAST(? AS jsonb) @> jsonb_build_array(CAST(? AS text))",
+                col(),
+            )),
         })
     }
 

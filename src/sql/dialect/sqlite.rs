@@ -9,7 +9,7 @@
 
 use sea_query::{Expr, SelectStatement, Values};
 
-use super::{Affix, Candidates, Fragment, SqlDialect};
+use super::{Affix, Candidates, ColumnDirect, Fragment, SqlDialect};
 use crate::ast::Operator;
 use crate::sql::index::IndexSpec;
 use crate::sql::{text, ColumnType, Gap};
@@ -124,6 +124,56 @@ impl SqlDialect for SqliteDialect {
             format!("json_each(siftql_leaves(?, ?, {})) AS c", rows.code()),
             vec![Expr::col(sea_query::Alias::new(column)), text(path)],
         )]
+    }
+
+    // A path of keys met as objects holds one value: `json_type` tells a
+    // string and `json_extract` reads its text, with no walk. SQLite's
+    // quoted labels have no escape, so keys with `"` keep the walk; so does
+    // the document column. SQLite reads the first of repeated keys, where
+    // the evaluator takes the last: `siftql load` writes JSON columns
+    // without repeated keys.
+    fn json_text_direct(
+        &self,
+        column: &str,
+        path: &[String],
+        object_root: bool,
+    ) -> Option<(Fragment, Fragment, Fragment)> {
+        if path.is_empty() || object_root || path.iter().any(|k| k.contains('"')) {
+            return None;
+        }
+        let col = || Expr::col(sea_query::Alias::new(column));
+        let json_path = |keys: &[String]| {
+            let mut p = String::from("$");
+            for k in keys {
+                p.push_str(".\"");
+                p.push_str(k);
+                p.push('"');
+            }
+            text(p)
+        };
+        let full = json_path(path);
+        let is_string = Fragment::new("json_type(?, ?) = 'text'", vec![col(), full.clone()]);
+        let value = Fragment::new("json_extract(?, ?)", vec![col(), full.clone()]);
+        let none = Fragment::new(
+            "json_type(?, ?) <> 'array' OR ? IS NULL \
+             OR (json_type(?) = 'object' AND json_type(?, ?) IS NULL)",
+            vec![col(), full, col(), col(), col(), json_path(&path[..1])],
+        );
+        Some((is_string, value, none))
+    }
+
+    // `json_each` of the column parses it once (a `json_type` first would
+    // parse it again): a scalar is one row with no key, an array's
+    // elements have integer keys, an object's members text keys.
+    fn json_column_direct(&self, column: &str) -> Option<ColumnDirect> {
+        Some(ColumnDirect::Walk {
+            rows: Fragment::new(
+                "json_each(?) AS c",
+                vec![Expr::col(sea_query::Alias::new(column))],
+            ),
+            scalar: "c.key IS NULL",
+            element: "typeof(c.key) = 'integer'",
+        })
     }
 
     fn json_is_text(&self) -> &'static str {
