@@ -1,8 +1,9 @@
 //! Running compiled filters on PostgreSQL (the `postgres` crate).
 //!
-//! The document column is `json` (PostgreSQL keeps its text exactly, so a
-//! record comes back byte for byte); `json` columns of the schema are
-//! `jsonb`; rows keep their load order in `siftql_seq`.
+//! The document column is `text` (a record comes back byte for byte; a
+//! table made by an earlier version with a `json` document, which also
+//! keeps its text exactly, loads and reads the same); `json` columns of the
+//! schema are `jsonb`; rows keep their load order in `siftql_seq`.
 //!
 //! [`Driver::upsert`](super::driver::Driver::upsert) copies a batch
 //! (`COPY … FROM STDIN`, binary) straight into the schema's table when none
@@ -242,8 +243,8 @@ struct Plan {
     /// `COPY table (…) FROM STDIN (FORMAT binary)`.
     copy: String,
     /// The types the rows are written as, there: `jsonb` columns as text
-    /// after their binary format's version byte, the document as the text
-    /// of its `json`.
+    /// after their binary format's version byte, the document as text
+    /// (which is also the binary format of a `json` document).
     types: Vec<Type>,
     /// Which cells are `jsonb`.
     jsonb: Vec<bool>,
@@ -347,7 +348,9 @@ impl Staging {
     fn new(schema: &Schema, names: &[String], row_types: &[Type], jsonb: &[bool]) -> Staging {
         let d = DIALECT;
         // The document and `json` columns are copied as text and cast on
-        // the way into the table (as the one-row upsert binds them).
+        // the way into the table (as the one-row upsert binds them): the
+        // document to `json`, which a `json` document column needs and a
+        // `text` one takes by assignment.
         let mut types = vec![Type::INT8];
         types.extend(row_types.iter().cloned());
         let defs: Vec<String> = types
