@@ -1090,12 +1090,7 @@ fn text_equality_against_other_types(db: &mut dyn Driver, schema: &Schema) {
     ] {
         let quoted = serde_json::to_string(lit).unwrap();
         for field in ["metadata.team", "extra.team"] {
-            for filter in [
-                format!("{field} = {quoted}"),
-                format!("not {field} = {quoted}"),
-                format!("case_sensitive({field} = {quoted})"),
-                format!("not case_sensitive({field} = {quoted})"),
-            ] {
+            for filter in each_way(&format!("{field} = {quoted}")) {
                 let n = agrees_with_the_evaluator(db, schema, &records, &filter);
                 if lit == "école" && filter.starts_with(field) {
                     // `ÉCOLE` and the array holding `École`.
@@ -1104,6 +1099,28 @@ fn text_equality_against_other_types(db: &mut dyn Driver, schema: &Schema) {
             }
         }
     }
+}
+
+/// A record per value, holding it at `field` (`cluster_id` `r0`, `r1`, …),
+/// and one without the field (`none`).
+fn records_with(field: &str, values: &[Value]) -> Vec<String> {
+    let mut records: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"cluster_id": format!("r{i}"), field: v}).to_string())
+        .collect();
+    records.push(json!({"cluster_id": "none"}).to_string());
+    records
+}
+
+/// `condition` as is, negated, case-sensitive, and both.
+fn each_way(condition: &str) -> [String; 4] {
+    [
+        condition.to_owned(),
+        format!("not {condition}"),
+        format!("case_sensitive({condition})"),
+        format!("not case_sensitive({condition})"),
+    ]
 }
 
 /// `contains` on a JSON column itself: a substring of a string, an element
@@ -1127,23 +1144,13 @@ fn contains_on_the_column_itself(db: &mut dyn Driver, schema: &Schema) {
         json!(["hotdogs"]),
         json!([true, null]),
     ];
-    let mut records: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| json!({"cluster_id": format!("k{i}"), "input_collections": v}).to_string())
-        .collect();
-    records.push(json!({"cluster_id": "none"}).to_string());
+    let records = records_with("input_collections", &values);
     load_all(db, schema, &records);
     for value in ["\"dogs\"", "\"\"", "5", "true", "null"] {
-        for filter in [
-            format!("input_collections contains {value}"),
-            format!("not input_collections contains {value}"),
-            format!("case_sensitive(input_collections contains {value})"),
-            format!("not case_sensitive(input_collections contains {value})"),
-        ] {
+        for filter in each_way(&format!("input_collections contains {value}")) {
             let n = agrees_with_the_evaluator(db, schema, &records, &filter);
             if filter == "input_collections contains \"dogs\"" {
-                // k0 and k1 (substrings), k2, k3 and k6 (elements).
+                // r0 and r1 (substrings), r2, r3 and r6 (elements).
                 assert_eq!(n, 5, "{filter}");
             }
         }
@@ -1178,12 +1185,7 @@ fn text_equality_at_deeper_paths(db: &mut dyn Driver, schema: &Schema) {
         json!([{"a": {"b": "ml"}}]),
         json!(null),
     ];
-    let mut records: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(i, m)| json!({"cluster_id": format!("d{i}"), "metadata": m}).to_string())
-        .collect();
-    records.push(json!({"cluster_id": "none"}).to_string());
+    let records = records_with("metadata", &values);
     load_all(db, schema, &records);
     for field in [
         "metadata.a.b",
@@ -1191,17 +1193,14 @@ fn text_equality_at_deeper_paths(db: &mut dyn Driver, schema: &Schema) {
         "metadata.`sp ace`",
         "metadata.`it's`",
     ] {
-        for filter in [
-            format!("{field} = \"ml\""),
-            format!("not {field} = \"ml\""),
-            format!("case_sensitive({field} = \"ml\")"),
-            format!("not case_sensitive({field} = \"ML\")"),
-        ] {
-            let n = agrees_with_the_evaluator(db, schema, &records, &filter);
-            if filter == "metadata.a.b = \"ml\"" {
-                // d0, d1, d6 and d10: an array of objects is crossed, at
-                // the root too; an array inside an array (d7) is not.
-                assert_eq!(n, 4, "{filter}");
+        for lit in ["ml", "ML"] {
+            for filter in each_way(&format!("{field} = \"{lit}\"")) {
+                let n = agrees_with_the_evaluator(db, schema, &records, &filter);
+                if filter == "metadata.a.b = \"ml\"" {
+                    // r0, r1, r6 and r10: an array of objects is crossed,
+                    // at the root too; an array inside an array (r7) is not.
+                    assert_eq!(n, 4, "{filter}");
+                }
             }
         }
     }
