@@ -351,8 +351,7 @@ pub(super) fn condition(
         }
         Operator::Regex => match v {
             Value::String(p) if texty => {
-                let Fragment { text, params } =
-                    d.regex(p, ci).ok_or(Gap::Operator(Operator::Regex))?;
+                let Fragment { text, params } = d.regex(p, ci)?;
                 let mut exprs = vec![x.clone()];
                 exprs.extend(params);
                 Condition::all()

@@ -546,8 +546,7 @@ impl<'a> At<'a> {
             }
             Regex => {
                 let p = v.as_str().unwrap_or_default();
-                let Fragment { text: sql, params } =
-                    self.d.regex(p, ci).ok_or(Gap::JsonOperator(Regex))?;
+                let Fragment { text: sql, params } = self.d.regex(p, ci)?;
                 let mut exprs = vec![Expr::cust(self.d.json_text())];
                 exprs.extend(params);
                 self.exists(

@@ -31,6 +31,7 @@ pub mod mysql;
 mod page;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod regex;
 mod schema;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -77,6 +78,9 @@ pub enum Gap {
     /// column (a JSON field or a `text` column) outside SQLite: comparing as
     /// instants needs a parser the dialect lacks.
     InstantRange,
+    /// A regular expression with a construct the dialect's engine cannot
+    /// say exactly (see [`regex`]): the construct, in words.
+    Regex(&'static str),
     /// A `geo_radius` radius under 10⁻¹⁰⁰ metres on PostgreSQL, which cannot
     /// round a product to zero the way the evaluator does (it raises an
     /// error instead; see `sql::geo`).
@@ -104,6 +108,10 @@ fn gap_error(dialect: Dialect, gap: Gap) -> Error {
         Gap::InstantRange => "a range with an RFC 3339 date on a text or JSON field compares instants, which needs \
                                a date parser this dialect lacks; store the field in a timestamp column"
             .to_owned(),
+        Gap::Regex(what) => format!(
+            "this regex has {what}, which has no exact translation for {dialect}; \
+             filter in memory (`siftql filter`) or on SQLite"
+        ),
         Gap::TinyRadius => format!(
             "a `geo_radius` radius under {} m cannot be compiled for {dialect}",
             geo::MIN_PG_RADIUS

@@ -19,6 +19,10 @@ mod mongo;
 #[cfg(feature = "sqlite")]
 mod plan;
 mod roundtrip;
+// First: `regex` uses its macro and helpers.
 #[cfg(feature = "sqlite")]
+#[macro_use]
 mod sql;
+#[cfg(feature = "sqlite")]
+mod regex;
 mod syntax;

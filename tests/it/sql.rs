@@ -607,7 +607,7 @@ fn run_rolled_back(
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 /// Runs `test` with a table of this run's own, then drops it; nothing
 /// when the database's URL is unset.
-fn with_table(
+pub(crate) fn with_table(
     db: Option<Box<dyn Driver>>,
     schema: Schema,
     test: impl FnOnce(&mut dyn Driver, &Schema),
@@ -875,7 +875,7 @@ on_every_database!(
 );
 
 /// Loads `records` (JSON text) into the schema's table.
-fn load_all<S: AsRef<str>>(db: &mut dyn Driver, schema: &Schema, records: &[S]) {
+pub(crate) fn load_all<S: AsRef<str>>(db: &mut dyn Driver, schema: &Schema, records: &[S]) {
     let mut load = BatchLoader::begin(db, schema).unwrap();
     for r in records {
         load.push(r.as_ref()).unwrap();
@@ -884,7 +884,7 @@ fn load_all<S: AsRef<str>>(db: &mut dyn Driver, schema: &Schema, records: &[S]) 
 }
 
 /// The documents a compiled filter selects, in load order.
-fn documents_of(
+pub(crate) fn documents_of(
     db: &mut dyn Driver,
     compiled: &siftql::sql::Compiled,
 ) -> Result<Vec<String>, siftql::Error> {

@@ -271,11 +271,12 @@ pub trait SqlDialect: Send + Sync + 'static {
     }
 
     /// A regular-expression search (Rust `regex` meaning, case-insensitive
-    /// when `ci`): a fragment whose first `?` is the text searched, or
-    /// `None` when the dialect cannot say it.
-    fn regex(&self, pattern: &str, ci: bool) -> Option<Fragment> {
+    /// when `ci`): a fragment whose first `?` is the text searched, or why
+    /// the dialect cannot say it ([`Gap::Regex`] for a pattern it cannot
+    /// translate exactly). [`Gap::Operator`] by default.
+    fn regex(&self, pattern: &str, ci: bool) -> Result<Fragment, Gap> {
         let _ = (pattern, ci);
-        None
+        Err(Gap::Operator(Operator::Regex))
     }
 
     // ----- instants

@@ -41,12 +41,21 @@ impl SqlDialect for MySqlDialect {
     fn capability(&self, op: Operator) -> Result<(), Gap> {
         use Operator::*;
         match op {
-            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith
+            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith | Regex
             | Exists | IsNull | Text | GeoRadius | GeoBoundingBox => Ok(()),
-            // Rust regex syntax is not MySQL's; Porter2 stemming and the
-            // polygon test run only in the evaluator.
-            Regex | Phrase | Words | GeoPolygon => Err(Gap::Operator(op)),
+            // Porter2 stemming and the polygon test run only in the
+            // evaluator.
+            Phrase | Words | GeoPolygon => Err(Gap::Operator(op)),
         }
+    }
+
+    // The pattern translated into the syntax PCRE2 (MariaDB) and ICU
+    // (MySQL 8) share (`sql::regex`), led by `(?-i)`: `REGEXP` would
+    // otherwise fold case under a case-insensitive collation.
+    fn regex(&self, pattern: &str, ci: bool) -> Result<Fragment, Gap> {
+        let re = crate::sql::regex::translate(pattern, ci, crate::sql::regex::Flavor::Pcre)
+            .map_err(|e| Gap::Regex(e.0))?;
+        Ok(Fragment::new("? REGEXP ?", vec![text(re)]))
     }
 
     fn binary_text(&self) -> (&'static str, &'static str) {

@@ -42,12 +42,20 @@ impl SqlDialect for PostgresDialect {
     fn capability(&self, op: Operator) -> Result<(), Gap> {
         use Operator::*;
         match op {
-            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith
+            Eq | Ne | Gt | Lt | Gte | Lte | In | Nin | Contains | StartsWith | EndsWith | Regex
             | Exists | IsNull | Text | GeoRadius | GeoBoundingBox => Ok(()),
-            // Rust regex syntax is not PostgreSQL's; Porter2 stemming and
-            // the polygon test run only in the evaluator.
-            Regex | Phrase | Words | GeoPolygon => Err(Gap::Operator(op)),
+            // Porter2 stemming and the polygon test run only in the
+            // evaluator.
+            Phrase | Words | GeoPolygon => Err(Gap::Operator(op)),
         }
+    }
+
+    // The pattern translated into an ARE (`sql::regex`), case folding
+    // already spelled out in its classes.
+    fn regex(&self, pattern: &str, ci: bool) -> Result<Fragment, Gap> {
+        let are = crate::sql::regex::translate(pattern, ci, crate::sql::regex::Flavor::Postgres)
+            .map_err(|e| Gap::Regex(e.0))?;
+        Ok(Fragment::new("? ~ ?", vec![text(are)]))
     }
 
     fn binary_text(&self) -> (&'static str, &'static str) {

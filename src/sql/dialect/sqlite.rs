@@ -65,13 +65,13 @@ impl SqlDialect for SqliteDialect {
     }
 
     // `regexp` is siftql's: Rust `regex` itself.
-    fn regex(&self, pattern: &str, ci: bool) -> Option<Fragment> {
+    fn regex(&self, pattern: &str, ci: bool) -> Result<Fragment, Gap> {
         let pattern = if ci {
             format!("(?i){pattern}")
         } else {
             pattern.to_owned()
         };
-        Some(Fragment::new("? REGEXP ?", vec![text(pattern)]))
+        Ok(Fragment::new("? REGEXP ?", vec![text(pattern)]))
     }
 
     // SQLITE_MAX_VARIABLE_NUMBER's default since 3.32 (the bundled build).
