@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use siftql::eval::Bindings;
 use siftql::sql::driver::{self, BatchLoader, Driver};
 use siftql::sql::load::{row, Cell};
-use siftql::sql::{build, compile_with, to_inline, Dialect, Schema};
+use siftql::sql::{build, compile_rechecked, compile_with, to_inline, Dialect, Schema};
 use siftql::{Error, ErrorCode, Filter, Limits};
 
 use crate::Failure;
@@ -394,7 +394,9 @@ pub fn query(args: QueryArgs) -> Result<(), Failure> {
     let mut db = open(&args.db)?;
     let schema = clusters(args.table);
     let f = filter(&args.expr)?;
-    let compiled = compile_with(&f, &schema, db.dialect(), &bindings(&args.binds)?)
+    // Conditions the database cannot say are rechecked on each row it
+    // returns (`Driver::documents` applies the residual).
+    let compiled = compile_rechecked(&f, &schema, db.dialect(), &bindings(&args.binds)?)
         .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = |doc: &str| {

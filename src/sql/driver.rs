@@ -106,7 +106,9 @@ pub trait Driver: Send {
     }
 
     /// Runs a compiled filter's `SELECT` in load order, calling `each` with
-    /// every matching document exactly as it was loaded.
+    /// every matching document exactly as it was loaded (with a
+    /// [residual](Compiled::residual), the rows the `SELECT` returns are
+    /// rechecked and only those that pass are given).
     fn documents(
         &mut self,
         compiled: &Compiled,
@@ -291,4 +293,30 @@ fn no_driver<T>(url: &str, feature: &str) -> Result<T, Error> {
             "{url}: this build of siftql has no `{feature}` driver (cargo feature `{feature}`)"
         ),
     ))
+}
+
+/// `each`, called only with the documents that pass the compiled filter's
+/// [residual](Compiled::residual) (every document when it has none): what
+/// each driver's `query` hands its rows to.
+pub(crate) fn rechecked<'a>(
+    compiled: &'a Compiled,
+    mut each: impl FnMut(&str) -> Result<(), Error> + 'a,
+) -> impl FnMut(&str) -> Result<(), Error> + 'a {
+    move |doc| match compiled.residual() {
+        None => each(doc),
+        Some(p) => {
+            let record = crate::eval::RawRecord::parse(doc).map_err(|e| {
+                Error::new(
+                    ErrorCode::Database,
+                    format!(
+                        "a stored document is not a JSON object, so it cannot be rechecked: {e}"
+                    ),
+                )
+            })?;
+            match p.matches(&record) {
+                true => each(doc),
+                false => Ok(()),
+            }
+        }
+    }
 }

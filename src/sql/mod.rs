@@ -46,6 +46,7 @@ pub use page::{sortable, Sort, SortKey};
 pub use schema::{Column, ColumnType, Schema};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sea_query::{Alias, Condition, Expr, Query, SelectStatement, Value as SqlValue, Values};
 use serde_json::Value;
@@ -55,7 +56,7 @@ use crate::ast::{
 };
 use crate::check::check_operand;
 use crate::error::{Error, ErrorCode};
-use crate::eval::Bindings;
+use crate::eval::{Bindings, Predicate};
 use crate::Limits;
 use column::Mode;
 use schema::Place;
@@ -134,6 +135,7 @@ pub struct Compiled {
     table: String,
     document: Option<String>,
     dialect: Dialect,
+    residual: Option<Arc<Predicate>>,
 }
 
 impl Compiled {
@@ -166,6 +168,22 @@ impl Compiled {
     /// The dialect it was compiled for.
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// What each row the condition selects must still pass, for a filter
+    /// compiled by [`compile_rechecked`] with conditions the dialect cannot
+    /// say exactly: the whole filter, in memory, on the row's document.
+    /// `None` when the condition is exact (always, from [`compile`]).
+    ///
+    /// With a residual, [`condition`](Compiled::condition) is a superset of
+    /// the filter's rows, never missing one; a statement of your own must
+    /// read the document column and keep the rows whose document
+    /// [`Predicate::matches`] (parsed with
+    /// [`RawRecord::parse`](crate::eval::RawRecord::parse)), and counts,
+    /// limits and offsets must be applied after that, not in SQL.
+    /// [`Driver::documents`](driver::Driver::documents) does it.
+    pub fn residual(&self) -> Option<&Predicate> {
+        self.residual.as_deref()
     }
 }
 
@@ -209,14 +227,51 @@ pub fn compile(filter: &Filter, schema: &Schema, dialect: Dialect) -> Result<Com
 }
 
 /// Compiles `filter` for `dialect` over `schema`, binding dynamic values.
+///
+/// Exact only: a condition the dialect cannot say exactly in SQL is
+/// [`ErrorCode::Unsupported`] (E0402), so the SQL alone selects exactly the
+/// filter's rows. [`compile_rechecked`] compiles such filters too.
 pub fn compile_with(
     filter: &Filter,
     schema: &Schema,
     dialect: Dialect,
     bindings: &Bindings,
 ) -> Result<Compiled, Error> {
+    compile_inner(filter, schema, dialect, bindings, false)
+}
+
+/// Compiles `filter` like [`compile_with`], except that a condition the
+/// dialect cannot say exactly (an operator or value it lacks: see the
+/// capability table) is not refused. Its place in the SQL holds wherever
+/// the condition could — TRUE, or FALSE under an odd number of `NOT`s — so
+/// the condition selects a superset of the filter's rows, and
+/// [`Compiled::residual`] is the whole filter, for the rows to be
+/// rechecked in memory. Exact filters compile as with [`compile_with`]
+/// (no residual). The schema needs a document column to recheck; without
+/// one such a filter is still E0402.
+///
+/// The cost: the database narrows the rows only by the exact conditions
+/// around the rechecked one, and every row it returns is read whole and
+/// evaluated.
+pub fn compile_rechecked(
+    filter: &Filter,
+    schema: &Schema,
+    dialect: Dialect,
+    bindings: &Bindings,
+) -> Result<Compiled, Error> {
+    compile_inner(filter, schema, dialect, bindings, schema.document.is_some())
+}
+
+fn compile_inner(
+    filter: &Filter,
+    schema: &Schema,
+    dialect: Dialect,
+    bindings: &Bindings,
+    recheck: bool,
+) -> Result<Compiled, Error> {
     let walks = std::cell::Cell::new(0);
     let values = std::cell::Cell::new(0);
+    let rechecked = std::cell::Cell::new(false);
     let part = filter.fold(&mut Compiler {
         schema,
         dialect,
@@ -224,6 +279,8 @@ pub fn compile_with(
         limits: &Limits::default(),
         walks: &walks,
         values: &values,
+        recheck,
+        rechecked: &rechecked,
     })?;
     // Counted exactly only when the generous estimate could reach the
     // dialect's limit (a filter with thousands of values).
@@ -260,11 +317,16 @@ pub fn compile_with(
              use fewer distinct JSON fields, or typed columns",
         ));
     }
+    let residual = match rechecked.get() {
+        true => Some(Arc::new(Predicate::compile(filter, bindings)?)),
+        false => None,
+    };
     Ok(Compiled {
         condition: part.cond,
         table: schema.table.clone(),
         document: schema.document.clone(),
         dialect,
+        residual,
     })
 }
 
@@ -284,6 +346,10 @@ struct Compiler<'a> {
     walks: &'a std::cell::Cell<usize>,
     /// An estimate, from above, of the values the conditions bind.
     values: &'a std::cell::Cell<usize>,
+    /// A condition the dialect cannot say becomes a superset to recheck.
+    recheck: bool,
+    /// Set when one did.
+    rechecked: &'a std::cell::Cell<bool>,
 }
 
 /// Bound values a statement keeps free for what a caller adds around the
@@ -433,11 +499,9 @@ impl Fold for Compiler<'_> {
             .schema
             .place(&c.field)
             .map_err(|e| e.with_span(c.span, "this field"))?;
-        capability(self.dialect, c.operator)
-            .map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))?;
         let ci = !scope.case_sensitive;
         let before = self.walks.get();
-        let cond = match place {
+        let cond = capability(self.dialect, c.operator).and_then(|()| match place {
             Place::Column(col) => {
                 let two_valued = scope.negated;
                 column::condition(
@@ -458,8 +522,18 @@ impl Fold for Compiler<'_> {
                 self.walks,
             )
             .and_then(|at| at.condition(c.operator, &value, ci)),
+        });
+        let cond = match cond {
+            Ok(cond) => cond,
+            // Holds wherever the condition could: TRUE, and under an odd
+            // number of `NOT`s FALSE (so that the `NOT` holds).
+            Err(_) if self.recheck => {
+                self.rechecked.set(true);
+                self.walks.set(before);
+                always(!scope.negated)
+            }
+            Err(g) => return Err(gap_error(self.dialect, g).with_span(c.span, "")),
         };
-        let cond = cond.map_err(|g| gap_error(self.dialect, g).with_span(c.span, ""))?;
         Ok(Part {
             cond,
             walks: self.walks.get() - before,

@@ -131,8 +131,9 @@ fn value(v: &SqlValue) -> MyValue {
 pub fn query(
     conn: &mut impl Queryable,
     compiled: &Compiled,
-    mut row: impl FnMut(&str) -> Result<(), Error>,
+    row: impl FnMut(&str) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    let mut row = super::driver::rechecked(compiled, row);
     let select = compiled
         .select()
         .order_by(

@@ -138,8 +138,9 @@ fn value_param(v: &SqlValue, ty: &Type) -> Box<dyn ToSql + Sync> {
 pub fn query(
     client: &mut impl GenericClient,
     compiled: &Compiled,
-    mut row: impl FnMut(&str) -> Result<(), Error>,
+    row: impl FnMut(&str) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    let mut row = super::driver::rechecked(compiled, row);
     // The document comes back as text, exactly as stored.
     let doc = compiled.document.as_deref().unwrap_or("doc");
     let select = sea_query::Query::select()

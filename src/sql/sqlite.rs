@@ -261,8 +261,9 @@ fn to_sql(v: &SqlValue) -> rusqlite::types::Value {
 pub fn query(
     conn: &Connection,
     compiled: &Compiled,
-    mut row: impl FnMut(&str) -> Result<(), Error>,
+    row: impl FnMut(&str) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    let mut row = super::driver::rechecked(compiled, row);
     let select = compiled
         .select()
         .order_by(

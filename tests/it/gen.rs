@@ -566,6 +566,14 @@ pub fn cluster_filter() -> impl Strategy<Value = Filter> {
 }
 
 #[cfg(feature = "sql")]
+/// Filters of every operator on the vocabulary's paths, with every kind of
+/// value (arrays, RFC 3339 ranges, number path segments): what
+/// `compile_rechecked` must take on every dialect.
+pub fn any_filter() -> impl Strategy<Value = Filter> {
+    filter_of(|| vocab_condition_of(Operator::ALL.to_vec()).boxed())
+}
+
+#[cfg(feature = "sql")]
 /// Conditions the SQL backend compiles on every JSON path of `dialect`: the
 /// operators of its capability table, no array/object values, and on
 /// PostgreSQL and MySQL no RFC 3339 range literals.
@@ -603,6 +611,15 @@ pub fn sql_condition(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Con
 /// Filters of [`sql_condition`]s: mostly small and shallow, so that they
 /// match some records and not others.
 pub fn sql_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filter> {
+    filter_of(move || sql_condition(dialect).boxed())
+}
+
+#[cfg(feature = "sql")]
+/// Small filters (up to two levels of groups, `NOT` lists included) of the
+/// conditions `cond` draws.
+pub fn filter_of(
+    cond: impl Fn() -> BoxedStrategy<Condition> + Clone + 'static,
+) -> impl Strategy<Value = Filter> {
     fn small(node: impl Strategy<Value = Node> + Clone) -> impl Strategy<Value = Group> {
         let some = |n: std::ops::Range<usize>, node| prop::collection::vec(node, n).prop_map(Some);
         (
@@ -620,9 +637,9 @@ pub fn sql_filter(dialect: siftql::sql::Dialect) -> impl Strategy<Value = Filter
                 g
             })
     }
-    let leaf = sql_condition(dialect).prop_map(Node::from);
+    let leaf = cond().prop_map(Node::from);
     let node = leaf.prop_recursive(2, 6, 3, move |inner| {
-        prop_oneof![3 => sql_condition(dialect).prop_map(Node::from), 1 => small(inner).prop_map(Node::from)]
+        prop_oneof![3 => cond().prop_map(Node::from), 1 => small(inner).prop_map(Node::from)]
     });
     small(node).prop_map(Filter::from)
 }
