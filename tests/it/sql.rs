@@ -480,15 +480,8 @@ fn rows_rolled_back(
     compiled: &siftql::sql::Compiled,
     texts: &[String],
 ) -> Result<Vec<String>, siftql::Error> {
-    db.begin()?;
-    let result = texts
-        .iter()
-        .map(|t| siftql::sql::load::row(schema, t))
-        .collect::<Result<Vec<_>, _>>()
-        .and_then(|rows| db.upsert(schema, rows))
-        .and_then(|()| db.rows(&compiled.select()));
-    db.rollback()?;
-    Ok(result?
+    let rows = rolled_back(db, schema, texts, |db| db.rows(&compiled.select()))?;
+    Ok(rows
         .into_iter()
         .filter_map(|mut r| match r.pop() {
             Some(siftql::sql::load::Cell::Text(doc)) => Some(doc),
@@ -672,21 +665,32 @@ fn run_rolled_back(
     compiled: &siftql::sql::Compiled,
     texts: &[String],
 ) -> Result<Vec<String>, siftql::Error> {
-    db.begin()?;
     let mut got = Vec::new();
+    rolled_back(db, schema, texts, |db| {
+        db.documents(compiled, &mut |doc| {
+            got.push(doc.to_owned());
+            Ok(())
+        })
+    })?;
+    Ok(got)
+}
+
+/// `run` with `texts` loaded in a transaction that is rolled back after.
+fn rolled_back<T>(
+    db: &mut dyn Driver,
+    schema: &Schema,
+    texts: &[String],
+    run: impl FnOnce(&mut dyn Driver) -> Result<T, siftql::Error>,
+) -> Result<T, siftql::Error> {
+    db.begin()?;
     let result = texts
         .iter()
         .map(|t| siftql::sql::load::row(schema, t))
         .collect::<Result<Vec<_>, _>>()
         .and_then(|rows| db.upsert(schema, rows))
-        .and_then(|()| {
-            db.documents(compiled, &mut |doc| {
-                got.push(doc.to_owned());
-                Ok(())
-            })
-        });
+        .and_then(|()| run(&mut *db));
     db.rollback()?;
-    result.map(|()| got)
+    result
 }
 
 #[cfg(any(feature = "postgres", feature = "mysql"))]
