@@ -111,7 +111,7 @@ fn gap_error(dialect: Dialect, gap: Gap) -> Error {
             .to_owned(),
         Gap::Regex(what) => format!(
             "this regex has {what}, which has no exact translation for {dialect}; \
-             filter in memory (`siftql filter`) or on SQLite"
+             `sql::compile_rechecked` (as `siftql query` does) rechecks it in memory"
         ),
         Gap::TinyRadius => format!(
             "a `geo_radius` radius under {} m cannot be compiled for {dialect}",
