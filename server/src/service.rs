@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use siftql::ast::{Condition as Cond, FieldPath, Group, Node, Operator};
 use siftql::sql::driver::Driver;
 use siftql::sql::load::{row, Cell};
-use siftql::sql::{compile, Sort};
+use siftql::sql::{compile, compile_rechecked, Compiled, OnePass, Sort};
 use siftql::Filter;
 
 use crate::cursor::Cursor;
@@ -142,6 +142,9 @@ async fn answer(
 /// What a request runs: the full condition and the order.
 struct Plan {
     condition: Condition,
+    /// The user's filter compiled, for its residual (what the rows the
+    /// condition selects must still pass).
+    user: Compiled,
     sort: Sort,
     cursor: Option<Cursor>,
 }
@@ -161,14 +164,17 @@ fn plan(app: &Service, req: &Request, namespace: Option<&str>) -> Result<Plan, A
     let d = app.dialect;
     // A DSL filter's errors point into its text; a JSON filter's into the
     // body (the condition's own place when the error knows it).
-    let user = compile(&req.filter, &app.config.schema, d).map_err(|e| {
-        let a = ApiError::filter(&e);
-        match (req.dsl, e.pointer()) {
-            (true, _) if e.span().is_some() => a.span(&e),
-            (true, _) => a.pointer("/filter"),
-            (false, p) => a.pointer(&format!("/filters{}", p.unwrap_or(""))),
-        }
-    })?;
+    // What the dialect cannot say is rechecked on each candidate row.
+    let user = compile_rechecked(&req.filter, &app.config.schema, d, &Default::default()).map_err(
+        |e| {
+            let a = ApiError::filter(&e);
+            match (req.dsl, e.pointer()) {
+                (true, _) if e.span().is_some() => a.span(&e),
+                (true, _) => a.pointer("/filter"),
+                (false, p) => a.pointer(&format!("/filters{}", p.unwrap_or(""))),
+            }
+        },
+    )?;
     let mut condition = Condition::all().add(user.condition());
     // The namespace and the search are ANDed outside the user's filter.
     let mut outer = Vec::new();
@@ -217,6 +223,7 @@ fn plan(app: &Service, req: &Request, namespace: Option<&str>) -> Result<Plan, A
     };
     Ok(Plan {
         condition,
+        user,
         sort,
         cursor,
     })
@@ -230,10 +237,15 @@ fn execute(
     plan: &Plan,
 ) -> Result<(Arc<str>, bool), ApiError> {
     let schema = &app.config.schema;
-    let pass = app
-        .config
-        .one_pass
-        .unwrap_or_else(|| app.dialect.one_pass());
+    let residual = plan.user.residual();
+    // Only `Rows` reads each candidate's document to recheck it.
+    let pass = match residual {
+        Some(_) => OnePass::Rows,
+        None => app
+            .config
+            .one_pass
+            .unwrap_or_else(|| app.dialect.one_pass()),
+    };
     let fail = |e: siftql::Error| database(e.message());
     let (window, page) = match &plan.cursor {
         Some(c) => {
@@ -269,7 +281,10 @@ fn execute(
             &plan.sort,
             &window,
         );
-        format!("{sql}\n{page}")
+        // A rechecked condition's SQL does not tell the filter (two
+        // filters can render the same): the filter does.
+        let recheck = residual.map_or_else(String::new, |_| req.filter.to_string());
+        format!("{sql}\n{page}\n{recheck}")
     });
     if let Some(hit) = key.as_deref().and_then(|k| app.cache.get(k)) {
         return Ok((hit, true));
@@ -279,7 +294,16 @@ fn execute(
         documents,
         by_status,
         mut docs,
-    } = pass::run(db, schema, pass, &plan.condition, &plan.sort, &window).map_err(fail)?;
+    } = pass::run(
+        db,
+        schema,
+        pass,
+        &plan.condition,
+        residual,
+        &plan.sort,
+        &window,
+    )
+    .map_err(fail)?;
     let more = docs.len() as u64 > req.limit;
     docs.truncate(req.limit as usize);
 

@@ -12,6 +12,7 @@ mod cursors;
 mod errors;
 mod list;
 mod pass;
+mod rechecked;
 mod search;
 mod service;
 
