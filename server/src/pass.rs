@@ -30,8 +30,8 @@ use sea_query::{
     Alias, CommonTableExpression, Condition, Expr, ExprTrait, Func, JoinType, Query,
     SelectStatement, UnionType, WithClause,
 };
-use siftql::eval::{Predicate, RawRecord};
-use siftql::sql::driver::Driver;
+use siftql::eval::Predicate;
+use siftql::sql::driver::{passes, Driver};
 use siftql::sql::load::{Cell, CellRef};
 use siftql::sql::{Dialect, OnePass, Schema, Sort};
 use siftql::Error;
@@ -371,15 +371,7 @@ fn from_rows(
             let CellRef::Text(doc) = r[c.read.len()] else {
                 return Ok(());
             };
-            let record = RawRecord::parse(doc).map_err(|e| {
-                Error::new(
-                    siftql::ErrorCode::Database,
-                    format!(
-                        "a stored document is not a JSON object, so it cannot be rechecked: {e}"
-                    ),
-                )
-            })?;
-            if !p.matches(&record) {
+            if !passes(p, doc)? {
                 return Ok(());
             }
         }

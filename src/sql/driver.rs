@@ -303,20 +303,19 @@ pub(crate) fn rechecked<'a>(
     mut each: impl FnMut(&str) -> Result<(), Error> + 'a,
 ) -> impl FnMut(&str) -> Result<(), Error> + 'a {
     move |doc| match compiled.residual() {
-        None => each(doc),
-        Some(p) => {
-            let record = crate::eval::RawRecord::parse(doc).map_err(|e| {
-                Error::new(
-                    ErrorCode::Database,
-                    format!(
-                        "a stored document is not a JSON object, so it cannot be rechecked: {e}"
-                    ),
-                )
-            })?;
-            match p.matches(&record) {
-                true => each(doc),
-                false => Ok(()),
-            }
-        }
+        Some(p) if !passes(p, doc)? => Ok(()),
+        _ => each(doc),
     }
+}
+
+/// Whether a stored document passes a [residual](Compiled::residual); a
+/// document that is not a JSON object is [`ErrorCode::Database`].
+pub fn passes(residual: &crate::eval::Predicate, doc: &str) -> Result<bool, Error> {
+    let record = crate::eval::RawRecord::parse(doc).map_err(|e| {
+        Error::new(
+            ErrorCode::Database,
+            format!("a stored document is not a JSON object, so it cannot be rechecked: {e}"),
+        )
+    })?;
+    Ok(residual.matches(&record))
 }
