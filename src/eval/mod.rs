@@ -30,6 +30,7 @@ mod value;
 
 #[cfg(feature = "sql")]
 pub(crate) use fold::lower;
+pub(crate) use text::words;
 #[cfg(feature = "sql")]
 pub(crate) use instant::instant;
 pub use record::{

@@ -348,7 +348,7 @@ impl fmt::Debug for Stems {
 }
 
 /// Words of a text: maximal runs of letters and digits, lowercased.
-pub(super) fn words(s: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn words(s: &str) -> impl Iterator<Item = String> + '_ {
     raw_words(s).map(lower)
 }
 

@@ -443,6 +443,37 @@ impl Compiler<'_> {
     }
 }
 
+impl Compiler<'_> {
+    /// A condition the dialect can say that holds wherever `c` (which it
+    /// cannot say) holds, outside any negation: for `phrase`, each of its
+    /// words as a `text` condition (a word that appears as a whole word
+    /// also appears as a case-insensitive substring, and lowercasing maps
+    /// each character alone, so the text's lowercase holds the word's).
+    /// `None` where there is none.
+    fn superset(
+        &mut self,
+        c: &FilterCondition,
+        value: &Value,
+        scope: Scope,
+    ) -> Result<Option<Condition>, Error> {
+        let (Operator::Phrase, Value::String(s), false) = (c.operator, value, scope.negated) else {
+            return Ok(None);
+        };
+        let mut all = Vec::new();
+        for word in crate::eval::words(s) {
+            let t = FilterCondition {
+                field: c.field.clone(),
+                operator: Operator::Text,
+                value: Operand::Literal(Value::String(word)),
+                case_sensitive: false,
+                span: c.span,
+            };
+            all.push(self.condition(&t, scope)?.cond);
+        }
+        Ok(Some(balanced(all, Condition::all)))
+    }
+}
+
 /// The most items one `AND`/`OR` chain of the SQL holds; longer lists nest
 /// as a tree of chains (see [`balanced`]).
 const CHAIN: usize = 32;
@@ -525,12 +556,16 @@ impl Fold for Compiler<'_> {
         });
         let cond = match cond {
             Ok(cond) => cond,
-            // Holds wherever the condition could: TRUE, and under an odd
-            // number of `NOT`s FALSE (so that the `NOT` holds).
+            // Holds wherever the condition could: a superset the dialect
+            // can say, else TRUE; under an odd number of `NOT`s FALSE (so
+            // that the `NOT` holds).
             Err(_) if self.recheck => {
                 self.rechecked.set(true);
                 self.walks.set(before);
-                always(!scope.negated)
+                match self.superset(c, &value, scope)? {
+                    Some(cond) => cond,
+                    None => always(!scope.negated),
+                }
             }
             Err(g) => return Err(gap_error(self.dialect, g).with_span(c.span, "")),
         };
