@@ -30,12 +30,13 @@ mod value;
 
 #[cfg(feature = "sql")]
 pub(crate) use fold::lower;
-pub(crate) use text::words;
 #[cfg(feature = "sql")]
 pub(crate) use instant::instant;
 pub use record::{
     lookup_json, ClusterRecord, Direct, Field, Found, Leaf, RawBuffer, RawRecord, Record,
 };
+#[cfg(feature = "sql")]
+pub(crate) use text::words;
 pub use typed::{Accessors, TypedPredicate};
 
 use std::sync::atomic::AtomicU64;
