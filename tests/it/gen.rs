@@ -442,9 +442,15 @@ pub fn vocab_condition() -> impl Strategy<Value = Condition> {
 
 /// A condition over [`VOCAB`] with one of `ops`.
 pub fn vocab_condition_of(ops: Vec<Operator>) -> impl Strategy<Value = Condition> {
+    condition_on(ops, VOCAB.to_vec())
+}
+
+/// A condition on one of `fields` with one of `ops`, and a literal of the
+/// vocabulary's.
+fn condition_on(ops: Vec<Operator>, fields: Vec<&'static str>) -> impl Strategy<Value = Condition> {
     (
         prop::sample::select(ops),
-        prop::sample::select(VOCAB.to_vec()),
+        prop::sample::select(fields),
         prop::bool::weighted(0.2),
     )
         .prop_flat_map(|(op, field, cs)| (Just(op), Just(field), Just(cs), vocab_literal(op)))
@@ -570,7 +576,13 @@ pub fn cluster_filter() -> impl Strategy<Value = Filter> {
 /// value (arrays, RFC 3339 ranges, number path segments): what
 /// `compile_rechecked` must take on every dialect.
 pub fn any_filter() -> impl Strategy<Value = Filter> {
-    filter_of(|| vocab_condition_of(Operator::ALL.to_vec()).boxed())
+    // Paths with number segments too (index an array, else a key).
+    let fields: Vec<&str> = VOCAB
+        .iter()
+        .copied()
+        .chain(["tags.0", "tags.1", "a.0", "a.0.s"])
+        .collect();
+    filter_of(move || condition_on(Operator::ALL.to_vec(), fields.clone()).boxed())
 }
 
 #[cfg(feature = "sql")]

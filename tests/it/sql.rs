@@ -490,6 +490,15 @@ fn rows_rolled_back(
         .collect())
 }
 
+#[test]
+fn sqlite_rechecks_what_it_cannot_say() {
+    let mut conn = sqlite::open(":memory:").unwrap();
+    let schema =
+        Schema::from_json_str(r#"{"table": "t", "document": "doc", "open": true}"#).unwrap();
+    conn.create_table(&schema).unwrap();
+    rechecked_agrees(&mut conn, &schema);
+}
+
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_rechecks_what_it_cannot_say() {
