@@ -282,13 +282,45 @@ fn compile_inner(
         recheck,
         rechecked: &rechecked,
     })?;
+    let mut cond = part.cond;
+    if let Err(too_big) = within_limits(dialect, &cond, values.get(), part.walks) {
+        if !recheck {
+            return Err(too_big);
+        }
+        // More than the dialect takes in one statement: every row is a
+        // candidate, and the filter runs in memory.
+        cond = always(true);
+        rechecked.set(true);
+    }
+    let residual = match rechecked.get() {
+        true => Some(Arc::new(Predicate::compile(filter, bindings)?)),
+        false => None,
+    };
+    Ok(Compiled {
+        condition: cond,
+        table: schema.table.clone(),
+        document: schema.document.clone(),
+        dialect,
+        residual,
+    })
+}
+
+/// E0402 where the condition binds more values, or reads JSON paths more
+/// times, than `dialect` takes in one statement (`values`: an estimate from
+/// above of the values bound).
+fn within_limits(
+    dialect: Dialect,
+    cond: &Condition,
+    values: usize,
+    walks: usize,
+) -> Result<(), Error> {
     // Counted exactly only when the generous estimate could reach the
     // dialect's limit (a filter with thousands of values).
     let max = dialect.max_params().saturating_sub(PARAMS_HEADROOM);
-    if values.get() > max {
+    if values > max {
         let probe = sea_query::Query::select()
             .expr(Expr::cust("1"))
-            .cond_where(part.cond.clone())
+            .cond_where(cond.clone())
             .to_owned();
         let n = dialect.build(&probe).1 .0.len();
         if n > max {
@@ -303,12 +335,12 @@ fn compile_inner(
             .with_help("split the longest `in` lists over several requests"));
         }
     }
-    if part.walks > dialect.max_json_walks() {
+    if walks > dialect.max_json_walks() {
         return Err(Error::new(
             ErrorCode::Unsupported,
             format!(
                 "the filter reads JSON paths {} times; {dialect} is given at most {} in one statement",
-                part.walks,
+                walks,
                 dialect.max_json_walks()
             ),
         )
@@ -317,17 +349,7 @@ fn compile_inner(
              use fewer distinct JSON fields, or typed columns",
         ));
     }
-    let residual = match rechecked.get() {
-        true => Some(Arc::new(Predicate::compile(filter, bindings)?)),
-        false => None,
-    };
-    Ok(Compiled {
-        condition: part.cond,
-        table: schema.table.clone(),
-        document: schema.document.clone(),
-        dialect,
-        residual,
-    })
+    Ok(())
 }
 
 /// A compiled item: its condition, and how many walks of JSON paths
