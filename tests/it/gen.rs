@@ -275,6 +275,9 @@ fn vocab_string() -> impl Strategy<Value = Value> {
         "Straße 42: ÜBER-läufer",
         "2024-01-01",
         "2024-01-01T00:00:00Z",
+        // Earlier instants than the two above, though later text.
+        "2024-01-01T00:30:00+01:00",
+        "2024-01-01t00:00:00+00:01",
     ])
     .prop_map(|s| Value::String(s.to_owned()))
 }
