@@ -25,6 +25,7 @@
 //! [`MAX_TRANSLATED_BYTES`] ([`MAX_PCRE_TRANSLATED_BYTES`] for PCRE).
 
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 use regex_syntax::hir::{Class, ClassUnicode, Hir, HirKind, Look};
 
@@ -254,13 +255,13 @@ impl Writer {
             | Look::WordStartAscii
             | Look::WordEndAscii
             | Look::WordStartHalfAscii
-            | Look::WordEndHalfAscii => self.boundary(look, &ascii_word())?,
+            | Look::WordEndHalfAscii => self.boundary(look, ascii_word())?,
             Look::WordUnicode
             | Look::WordUnicodeNegate
             | Look::WordStartUnicode
             | Look::WordEndUnicode
             | Look::WordStartHalfUnicode
-            | Look::WordEndHalfUnicode => self.boundary(look, &unicode_word())?,
+            | Look::WordEndHalfUnicode => self.boundary(look, unicode_word())?,
         }
         Ok(())
     }
@@ -310,14 +311,16 @@ fn class_of(pattern: &str) -> ClassUnicode {
     }
 }
 
-/// `\w` in Unicode mode.
-fn unicode_word() -> ClassUnicode {
-    class_of(r"\w")
+/// `\w` in Unicode mode, parsed once.
+fn unicode_word() -> &'static ClassUnicode {
+    static W: OnceLock<ClassUnicode> = OnceLock::new();
+    W.get_or_init(|| class_of(r"\w"))
 }
 
-/// `\w` in ASCII mode: `[0-9A-Za-z_]`.
-fn ascii_word() -> ClassUnicode {
-    class_of(r"[0-9A-Za-z_]")
+/// `\w` in ASCII mode: `[0-9A-Za-z_]`, parsed once.
+fn ascii_word() -> &'static ClassUnicode {
+    static W: OnceLock<ClassUnicode> = OnceLock::new();
+    W.get_or_init(|| class_of(r"[0-9A-Za-z_]"))
 }
 
 #[cfg(test)]
