@@ -165,9 +165,13 @@ fn db_failure(e: Error) -> Failure {
 /// input (exit 2), a failure to connect any other failure (exit 1).
 pub fn open(url: &str) -> Result<Box<dyn Driver>, Failure> {
     driver::connect(url).map_err(|e| match e.code() {
-        ErrorCode::Unsupported => {
+        ErrorCode::Unsupported if e.message().starts_with("unknown database URL") => {
             Failure::BadInput(format!("--db {url}: expected {}", driver::URL_FORMS))
         }
+        ErrorCode::Unsupported => Failure::BadInput(match e.help() {
+            Some(help) => format!("--db {url}: {}; {help}", e.message()),
+            None => format!("--db {url}: {}", e.message()),
+        }),
         _ => db_failure(e),
     })
 }

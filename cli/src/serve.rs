@@ -5,7 +5,12 @@ use std::net::SocketAddr;
 
 use siftql::sql::driver;
 use siftql::Limits;
-use siftql_server::{Config, Service, DEFAULT_CACHE_ENTRIES, DEFAULT_MAX_BODY};
+use std::time::Duration;
+
+use siftql_server::{
+    Config, Service, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_SIZE, DEFAULT_QUEUE,
+};
 
 use crate::db::{load_files, open, ProgressArgs};
 use crate::Failure;
@@ -35,9 +40,42 @@ pub struct ServeArgs {
     /// data_version`), so no answer is ever stale.
     #[arg(long, default_value_t = DEFAULT_CACHE_ENTRIES)]
     cache_entries: usize,
+    /// How many bytes of answers to keep for repeated requests at most
+    /// (keys and bodies; the oldest make room).
+    #[arg(long, default_value_t = DEFAULT_CACHE_BYTES)]
+    cache_bytes: usize,
     /// The largest request body in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_BODY)]
     max_body: usize,
+    /// How many connections to the database to open at most.
+    #[arg(long, default_value_t = DEFAULT_POOL_SIZE)]
+    pool_size: u32,
+    /// How many requests may wait for a database connection; more are
+    /// answered 503 with `Retry-After: 1`.
+    #[arg(long, default_value_t = DEFAULT_QUEUE)]
+    queue: usize,
+    /// A request's deadline in seconds: past it the answer is 504 and the
+    /// database stops the statement (as it does when the client leaves).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
+    request_timeout: f64,
+    /// How long a client may take to send a request's headers or its body,
+    /// in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
+    read_timeout: f64,
+    /// How many client connections to keep open at most; one more is
+    /// answered 503 and closed.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+}
+
+/// A positive number of seconds (at most a day).
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!(
+            "expected a number of seconds above 0 and at most 86400, not `{text}`"
+        )),
+    }
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
@@ -65,6 +103,13 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         api_keys,
         max_body: args.max_body,
         cache_entries: args.cache_entries,
+        cache_bytes: args.cache_bytes,
+        pool_size: args.pool_size,
+        queue: args.queue,
+        request_timeout: Duration::from_secs_f64(args.request_timeout),
+        body_timeout: Duration::from_secs_f64(args.read_timeout),
+        header_timeout: Duration::from_secs_f64(args.read_timeout),
+        max_connections: args.max_connections,
         limits: Limits::default(),
         ..Config::default()
     };
@@ -83,8 +128,8 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::Other(format!("{}: {e}", args.addr)))?;
         let local = listener.local_addr()?;
         eprintln!("siftql serve: listening on http://{local}");
-        axum::serve(listener, service.router())
-            .with_graceful_shutdown(async {
+        service
+            .serve(listener, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await

@@ -1,7 +1,7 @@
 //! Answers kept for repeated requests, dropped whenever the database
 //! changes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use siftql::sql::driver::Driver;
@@ -14,29 +14,46 @@ use siftql::Error;
 /// other connection or process commits; a change drops every answer. The
 /// generation counts the drops, so an answer computed before one is never
 /// stored after it. Without a watcher nothing is cached.
+///
+/// The cache holds at most `capacity` answers and `bytes` bytes (keys and
+/// bodies); the oldest answers make room for a new one.
 pub(crate) struct Cache {
     state: Mutex<State>,
     capacity: usize,
+    bytes: usize,
 }
 
 #[derive(Default)]
 struct State {
     generation: u64,
     entries: HashMap<String, Arc<str>>,
+    /// The keys, oldest first.
+    order: VecDeque<String>,
+    /// The bytes of the keys and bodies held.
+    held: usize,
     watcher: Option<Box<dyn Driver>>,
     version: Option<i64>,
 }
 
+impl State {
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.order.clear();
+        self.held = 0;
+    }
+}
+
 impl Cache {
-    /// A cache of up to `capacity` answers, watching the database through
-    /// `watcher` (none: answers are not cached).
-    pub(crate) fn new(watcher: Option<Box<dyn Driver>>, capacity: usize) -> Cache {
+    /// A cache of up to `capacity` answers and `bytes` bytes, watching the
+    /// database through `watcher` (none: answers are not cached).
+    pub(crate) fn new(watcher: Option<Box<dyn Driver>>, capacity: usize, bytes: usize) -> Cache {
         Cache {
             state: Mutex::new(State {
                 watcher,
                 ..State::default()
             }),
             capacity,
+            bytes,
         }
     }
 
@@ -52,7 +69,7 @@ impl Cache {
             return Ok(None);
         };
         if state.version != Some(version) {
-            state.entries.clear();
+            state.clear();
             state.generation += 1;
             state.version = Some(version);
         }
@@ -66,15 +83,34 @@ impl Cache {
     }
 
     /// Stores an answer computed in `generation`, unless the database
-    /// changed since; a full cache is emptied first.
+    /// changed since or the answer alone is over the byte bound; the
+    /// oldest answers are dropped to make room.
     pub(crate) fn store(&self, generation: u64, key: String, body: Arc<str>) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.generation != generation {
+        let size = key.len() + body.len();
+        if size > self.bytes || self.capacity == 0 {
             return;
         }
-        if state.entries.len() >= self.capacity {
-            state.entries.clear();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.generation != generation || state.entries.contains_key(&key) {
+            return;
         }
+        while state.entries.len() >= self.capacity || state.held + size > self.bytes {
+            let Some(old) = state.order.pop_front() else {
+                break;
+            };
+            if let Some(b) = state.entries.remove(&old) {
+                state.held -= old.len() + b.len();
+            }
+        }
+        state.held += size;
+        state.order.push_back(key.clone());
         state.entries.insert(key, body);
+    }
+
+    /// How many answers and bytes are held (for tests).
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> (usize, usize) {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        (state.entries.len(), state.held)
     }
 }

@@ -25,6 +25,20 @@ struct Detail {
     span: Option<(usize, usize)>,
     /// How to fix it.
     help: Option<String>,
+    /// What the server's log calls the request (failures of the server).
+    request_id: Option<String>,
+}
+
+/// The next request id: a random start for each process, then counted.
+fn next_request_id() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static START: OnceLock<u64> = OnceLock::new();
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let start = *START.get_or_init(|| RandomState::new().hash_one(0u8) >> 16);
+    let n = COUNT.fetch_add(1, Ordering::Relaxed);
+    format!("{:012x}", start.wrapping_add(n) & 0xffff_ffff_ffff)
 }
 
 impl ApiError {
@@ -38,6 +52,7 @@ impl ApiError {
                 pointer: None,
                 span: None,
                 help: None,
+                request_id: None,
             }),
         }
     }
@@ -45,6 +60,26 @@ impl ApiError {
     /// 422: the request is JSON but asks for something invalid.
     pub fn unprocessable(code: &str, message: &str) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// 500: the server failed (its database, mostly). The cause is written
+    /// to standard error under a new request id; the client gets only the
+    /// id, in the body and in `X-Request-Id`.
+    pub fn internal(cause: &str) -> ApiError {
+        let id = next_request_id();
+        eprintln!("siftql-server: request {id}: {cause}");
+        let mut a = ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            &format!("the server failed to answer; its log says why under request id {id}"),
+        );
+        a.detail.request_id = Some(id);
+        a
+    }
+
+    /// The request id of a server failure.
+    pub fn request_id(&self) -> Option<&str> {
+        self.detail.request_id.as_deref()
     }
 
     /// 400: the body is not JSON.
@@ -87,6 +122,9 @@ impl ApiError {
         if let Some(h) = &d.help {
             e.insert("help".into(), h.clone().into());
         }
+        if let Some(id) = &d.request_id {
+            e.insert("request_id".into(), id.clone().into());
+        }
         json!({ "error": e })
     }
 }
@@ -105,6 +143,16 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Some(id) = self
+            .request_id()
+            .and_then(|id| HeaderValue::from_str(id).ok())
+        {
+            r.headers_mut().insert("x-request-id", id);
         }
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
             r.headers_mut()

@@ -21,7 +21,8 @@
 //! (where the database tells when it changed: SQLite), the key that signs
 //! cursors (drawn at random, so cursors do not survive a restart) and the
 //! [`Config`]. Every database call runs on tokio's blocking pool with a
-//! pooled connection.
+//! pooled connection. The router needs a tokio runtime with its timer
+//! (`enable_time`, or `enable_all`): requests have deadlines.
 //!
 //! ```
 //! use axum::body::{to_bytes, Body};
@@ -32,7 +33,7 @@
 //! let service = Service::from_url("sqlite::memory:", Config::default())?;
 //! let app = service.router();
 //!
-//! let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
 //! runtime.block_on(async {
 //!     let request = Request::post("/v1/clusters/list")
 //!         .header("content-type", "application/json")
@@ -57,12 +58,15 @@ mod auth;
 mod cache;
 mod cursor;
 mod error;
+mod http;
 mod pass;
+mod pool;
 mod request;
 mod service;
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -70,17 +74,40 @@ use axum::Router;
 use siftql::sql::driver::{connect, Driver};
 use siftql::sql::{Dialect, OnePass, Schema};
 use siftql::{Error, Limits};
+use tokio::sync::Semaphore;
 
 use auth::Keys;
 use cache::Cache;
 use cursor::Minter;
 use error::ApiError;
+use pool::{Connect, Manager};
 
 /// The largest request body by default: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
 
 /// How many answers are kept for repeated requests by default.
 pub const DEFAULT_CACHE_ENTRIES: usize = 256;
+
+/// How many bytes of answers are kept for repeated requests by default:
+/// 64 MiB.
+pub const DEFAULT_CACHE_BYTES: usize = 64 << 20;
+
+/// How many connections to the database a service opens at most by
+/// default.
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+
+/// How many requests may wait for a connection by default.
+pub const DEFAULT_QUEUE: usize = 64;
+
+/// A request's deadline by default: 10 s.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a request's headers, or its body, by
+/// default: 10 s.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many connections [`Service::serve`] keeps open at most by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// What the service answers from, and its bounds.
 #[derive(Clone)]
@@ -101,6 +128,39 @@ pub struct Config {
     /// `PRAGMA data_version`), and every one is dropped as soon as it
     /// does, so no answer is ever stale.
     pub cache_entries: usize,
+    /// How many bytes of answers to keep at most (their bodies and keys;
+    /// 0: none). The oldest answers make room for new ones; an answer
+    /// larger than this is not kept.
+    pub cache_bytes: usize,
+    /// How many connections to the database to open at most
+    /// ([`DEFAULT_POOL_SIZE`]). On a database of the first connection's
+    /// own (`sqlite::memory:`) there is only that one.
+    pub pool_size: u32,
+    /// How many requests may wait for a connection
+    /// ([`DEFAULT_QUEUE`]); beyond them, and for a request that waited
+    /// until its deadline, the answer is 503 with `Retry-After: 1`.
+    pub queue: usize,
+    /// How long a connection may stay idle before it is closed (about: the
+    /// pool looks every 30 s); `None` keeps them open.
+    pub idle_timeout: Option<Duration>,
+    /// A request's deadline, from when its body was read
+    /// ([`DEFAULT_REQUEST_TIMEOUT`]): a request still running then is
+    /// answered 504 and its statement stopped (PostgreSQL's cancel
+    /// request, MySQL `KILL QUERY`, SQLite's interrupt). The database also
+    /// stops any statement that runs that long by itself
+    /// ([`Driver::set_statement_timeout`]). A request whose client leaves
+    /// is stopped likewise.
+    pub request_timeout: Duration,
+    /// How long a client may take to send a request's body
+    /// ([`DEFAULT_READ_TIMEOUT`]; 408 after it).
+    pub body_timeout: Duration,
+    /// How long a connection may take to send a request's headers, from
+    /// when it opened or got its previous answer ([`DEFAULT_READ_TIMEOUT`];
+    /// closed after it). [`Service::serve`] enforces it.
+    pub header_timeout: Duration,
+    /// How many connections [`Service::serve`] keeps open at most
+    /// ([`DEFAULT_MAX_CONNECTIONS`]); one more is answered 503 and closed.
+    pub max_connections: usize,
     /// The bounds on a request's filter.
     pub limits: Limits,
     /// How a request reads its filtered set once for both the statistics
@@ -121,6 +181,14 @@ impl Default for Config {
             api_keys: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
             cache_entries: DEFAULT_CACHE_ENTRIES,
+            cache_bytes: DEFAULT_CACHE_BYTES,
+            pool_size: DEFAULT_POOL_SIZE,
+            queue: DEFAULT_QUEUE,
+            idle_timeout: Some(Duration::from_secs(60)),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            body_timeout: DEFAULT_READ_TIMEOUT,
+            header_timeout: DEFAULT_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             limits: Limits::default(),
             one_pass: None,
         }
@@ -138,14 +206,19 @@ impl fmt::Debug for Config {
             )
             .field("max_body", &self.max_body)
             .field("cache_entries", &self.cache_entries)
+            .field("cache_bytes", &self.cache_bytes)
+            .field("pool_size", &self.pool_size)
+            .field("queue", &self.queue)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("header_timeout", &self.header_timeout)
+            .field("max_connections", &self.max_connections)
             .field("limits", &self.limits)
             .field("one_pass", &self.one_pass)
             .finish()
     }
 }
-
-/// Opens a new connection.
-type Connect = dyn Fn() -> Result<Box<dyn Driver>, Error> + Send + Sync;
 
 /// The List Clusters service: everything a request needs. Build one with
 /// [`Service::from_url`], [`Service::with_connector`] or
@@ -153,12 +226,14 @@ type Connect = dyn Fn() -> Result<Box<dyn Driver>, Error> + Send + Sync;
 ///
 /// Building a service creates the schema's table if it is missing.
 pub struct Service {
-    /// Opens connections when none is idle.
-    connect: Box<Connect>,
+    /// Opens connections (for the pool, and for MySQL's `KILL QUERY`).
+    connect: Arc<Connect>,
     /// The dialect of every connection, learnt from the first.
     dialect: Dialect,
-    /// Connections between requests.
-    idle: Mutex<Vec<Box<dyn Driver>>>,
+    /// The connections.
+    pool: r2d2::Pool<Manager>,
+    /// A permit for each request the pool may have running or waiting.
+    slots: Arc<Semaphore>,
     cache: Cache,
     keys: Keys,
     minter: Minter,
@@ -196,7 +271,7 @@ impl Service {
         // Tuning only makes reads faster; an untuned connection answers the
         // same.
         let _ = first.tune_for_reads();
-        Service::build(Box::new(connect), first, config)
+        Service::build(Arc::new(connect), first, config)
     }
 
     /// A service that starts with `first`, an open connection (say, one
@@ -210,24 +285,48 @@ impl Service {
         connect: impl Fn() -> Result<Box<dyn Driver>, Error> + Send + Sync + 'static,
         config: Config,
     ) -> Result<Service, Error> {
-        Service::build(Box::new(connect), first, config)
+        Service::build(Arc::new(connect), first, config)
     }
 
     fn build(
-        connect: Box<Connect>,
+        connect: Arc<Connect>,
         mut first: Box<dyn Driver>,
         config: Config,
     ) -> Result<Service, Error> {
         first.create_table(&config.schema)?;
         // Answers are cached only where the database says when it changed.
-        let watcher = match (first.data_version()?, config.cache_entries) {
-            (Some(_), 1..) => Some(connect()?),
+        let watcher = match (
+            first.data_version()?,
+            config.cache_entries,
+            config.cache_bytes,
+        ) {
+            (Some(_), 1.., 1..) => Some(connect()?),
             _ => None,
         };
+        let dialect = first.dialect();
+        let private = first.private();
+        let size = if private { 1 } else { config.pool_size.max(1) };
+        let manager = Manager {
+            connect: Arc::clone(&connect),
+            first: std::sync::Mutex::new(Some(first)),
+            private,
+            statement_timeout: Some(config.request_timeout),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .min_idle(Some(0))
+            .test_on_check_out(false)
+            // The one connection of a private database must stay.
+            .idle_timeout(config.idle_timeout.filter(|_| !private))
+            .max_lifetime(None)
+            .connection_timeout(config.request_timeout.max(Duration::from_millis(1)))
+            .error_handler(Box::new(pool::LogErrors))
+            .build_unchecked(manager);
         Ok(Service {
-            dialect: first.dialect(),
-            idle: Mutex::new(vec![first]),
-            cache: Cache::new(watcher, config.cache_entries),
+            dialect,
+            pool,
+            slots: Arc::new(Semaphore::new(size as usize + config.queue)),
+            cache: Cache::new(watcher, config.cache_entries, config.cache_bytes),
             keys: Keys::new(&config.api_keys),
             minter: Minter::new(),
             connect,
@@ -268,6 +367,22 @@ impl Service {
                 )
             })
             .with_state(Arc::new(self))
+    }
+
+    /// Serves [`Service::router`] on `listener` until `shutdown` completes,
+    /// then lets open requests finish (for up to 10 s): HTTP/1.1 with
+    /// keep-alive, at most [`Config::max_connections`] connections (one
+    /// more is answered 503 with `Retry-After: 1`), each closed when it
+    /// takes longer than [`Config::header_timeout`] to send a request's
+    /// headers. `axum::serve` serves the router too, without these bounds.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        let max = self.config.max_connections;
+        let headers = self.config.header_timeout;
+        http::serve(self.router(), listener, max, headers, shutdown).await
     }
 }
 

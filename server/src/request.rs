@@ -153,8 +153,9 @@ pub fn parse(body: &[u8], query: Option<&str>, limits: &Limits) -> Result<Reques
             n
         }
         Some((n, _, body)) => {
-            check_range(n, 1, u64::MAX, "page", body)?;
-            (n - 1).saturating_mul(req.limit)
+            // A page starts at most `MAX_OFFSET` rows in, as an offset.
+            check_range(n, 1, MAX_OFFSET / req.limit + 1, "page", body)?;
+            (n - 1) * req.limit
         }
         None => 0,
     };
@@ -166,11 +167,7 @@ pub fn parse(body: &[u8], query: Option<&str>, limits: &Limits) -> Result<Reques
 /// from there, and names the query parameter otherwise.
 fn check_range(n: u64, lo: u64, hi: u64, key: &str, in_body: bool) -> Result<(), ApiError> {
     if n < lo || n > hi {
-        let range = if hi == u64::MAX {
-            format!("at least {lo}")
-        } else {
-            format!("between {lo} and {hi}")
-        };
+        let range = format!("between {lo} and {hi}");
         if !in_body {
             return Err(ApiError::unprocessable(
                 "invalid_page",

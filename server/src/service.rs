@@ -19,33 +19,107 @@ use siftql::Filter;
 use crate::cursor::Cursor;
 use crate::error::ApiError;
 use crate::pass::{self, Filtered, Window};
+use crate::pool::{self, Ticket};
 use crate::request::{self, Request};
 use crate::Service;
 
-/// A database failure as an answer (500).
+/// A database failure as an answer (500): the cause goes to the log, the
+/// client gets a request id to find it by.
 fn database(message: &str) -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "database_error", message)
+    ApiError::internal(message)
+}
+
+/// 503 with `Retry-After`: no connection for the request in time.
+fn busy(message: &str) -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message)
+}
+
+/// 504: the request ran past its deadline.
+fn timed_out(app: &Service) -> ApiError {
+    ApiError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "timeout",
+        &format!(
+            "the request ran longer than the server's limit of {} ms and was stopped",
+            app.config.request_timeout.as_millis()
+        ),
+    )
 }
 
 impl Service {
-    /// Runs `f` with a pooled connection (a new one when none is idle); the
-    /// connection goes back to the pool unless `f` failed.
+    /// Runs `f` with a pooled connection, waiting for one until `deadline`
+    /// (503 then). The connection goes back to the pool unless `f` failed
+    /// on it or the request was cancelled meanwhile (it is closed).
     fn with_db<T>(
         &self,
+        ticket: &Ticket,
+        deadline: Instant,
         f: impl FnOnce(&mut dyn Driver) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut db = match pooled {
-            Some(db) => db,
-            None => {
-                let mut db = (self.connect)().map_err(|e| database(e.message()))?;
-                db.tune_for_reads().map_err(|e| database(e.message()))?;
-                db
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let mut conn = self
+            .pool
+            .get_timeout(wait.max(std::time::Duration::from_millis(1)))
+            .map_err(|e| {
+                let why = e.to_string();
+                if why.contains("timed out") && !why.contains(':') {
+                    busy("every database connection is busy; retry shortly")
+                } else {
+                    // The database refused a new connection.
+                    busy_logged(&why)
+                }
+            })?;
+        if !ticket.start(conn.db.interrupt()) {
+            return Err(busy("the request was cancelled"));
+        }
+        let out = f(conn.db.as_mut());
+        let interrupted = ticket.finish();
+        if interrupted || out.is_err() {
+            conn.broken = true;
+        }
+        if interrupted || Instant::now() >= deadline {
+            return Err(timed_out(self));
+        }
+        out
+    }
+}
+
+/// 503 whose cause (the database's refusal) goes to the log only.
+fn busy_logged(cause: &str) -> ApiError {
+    let e = ApiError::internal(cause);
+    busy(&format!(
+        "no database connection could be opened (request {})",
+        e.request_id().unwrap_or("?")
+    ))
+}
+
+/// Cancels a request's database work when dropped armed: when its deadline
+/// passed, or when the client left and the handler's future was dropped.
+struct CancelOnDrop {
+    app: Arc<Service>,
+    ticket: Arc<Ticket>,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let Some(interrupt) = self.ticket.cancel() else {
+            return;
+        };
+        let connect = Arc::clone(&self.app.connect);
+        let stop = move || {
+            if let Err(e) = pool::interrupt(connect.as_ref(), interrupt) {
+                eprintln!("siftql-server: could not stop a statement: {}", e.message());
             }
         };
-        let out = f(db.as_mut())?;
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(db);
-        Ok(out)
+        // A PostgreSQL cancel request blocks: not on a worker thread.
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => drop(rt.spawn_blocking(stop)),
+            Err(_) => stop(),
+        }
     }
 }
 
@@ -91,9 +165,26 @@ async fn answer(
     if declared.is_some_and(|n| n > app.config.max_body as u64) {
         return Err(too_large());
     }
-    let bytes = to_bytes(body, app.config.max_body)
+    let bytes = tokio::time::timeout(app.config.body_timeout, to_bytes(body, app.config.max_body))
         .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                &format!(
+                    "the body did not arrive within {} ms",
+                    app.config.body_timeout.as_millis()
+                ),
+            )
+        })?
         .map_err(|_| too_large())?;
+    if headers.get_all("x-namespace").iter().nth(1).is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_header",
+            "X-Namespace is given more than once; send one",
+        ));
+    }
     let namespace = match headers.get("x-namespace") {
         Some(v) => Some(
             std::str::from_utf8(v.as_bytes())
@@ -109,16 +200,35 @@ async fn answer(
         None => None,
     };
     let started = Instant::now();
+    let deadline = started + app.config.request_timeout;
     let req = request::parse(&bytes, query.as_deref(), &app.config.limits)?;
+    // A request past the pool's connections and queue is not taken.
+    let slot = Arc::clone(&app.slots)
+        .try_acquire_owned()
+        .map_err(|_| busy("the server has as many requests as it can take; retry shortly"))?;
+    let ticket = Arc::new(Ticket::default());
+    let mut guard = CancelOnDrop {
+        app: Arc::clone(&app),
+        ticket: Arc::clone(&ticket),
+        armed: true,
+    };
     let worker = Arc::clone(&app);
-    let ((body, hit), compile_time, total) = tokio::task::spawn_blocking(move || {
+    let task = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        if ticket.cancelled() {
+            return Err(busy("the request was cancelled"));
+        }
         let plan = plan(&worker, &req, namespace.as_deref())?;
         let compile_time = started.elapsed();
-        let body = worker.with_db(|db| execute(&worker, db, &req, &plan))?;
+        let body = worker.with_db(&ticket, deadline, |db| execute(&worker, db, &req, &plan))?;
         Ok::<_, ApiError>((body, compile_time, started.elapsed()))
-    })
-    .await
-    .map_err(|e| database(&format!("the query task failed: {e}")))??;
+    });
+    let joined = tokio::time::timeout_at(deadline.into(), task)
+        .await
+        .map_err(|_| timed_out(&app))?;
+    guard.armed = false;
+    let ((body, hit), compile_time, total) =
+        joined.map_err(|e| database(&format!("the query task failed: {e}")))??;
     let timing = format!(
         "compile;dur={:.3}, total;dur={:.3}, cache;desc={}",
         compile_time.as_secs_f64() * 1e3,

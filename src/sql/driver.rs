@@ -30,6 +30,10 @@
 //! # Ok::<(), siftql::Error>(())
 //! ```
 
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
 use sea_query::SelectStatement;
 
 use super::load::{row, Cell, CellRef};
@@ -139,8 +143,57 @@ pub trait Driver: Send {
         Ok(())
     }
 
+    /// A way to stop, from another thread, the statement this connection
+    /// is running (PostgreSQL's cancel request, MySQL's `KILL QUERY`,
+    /// SQLite's `sqlite3_interrupt`); `None` when the driver has none. The
+    /// stopped statement fails with [`ErrorCode::Database`]. A connection
+    /// that was interrupted is best closed: the interruption may reach it
+    /// after its statement ended.
+    fn interrupt(&self) -> Option<Interrupt> {
+        None
+    }
+
+    /// Makes the database stop any statement of this connection that runs
+    /// longer than `limit` (PostgreSQL `statement_timeout`, MariaDB
+    /// `max_statement_time`, MySQL `max_execution_time`, which bounds
+    /// `SELECT`s only); `None` lifts the limit. SQLite has no such setting,
+    /// and does nothing here: stop its statements with
+    /// [`Driver::interrupt`].
+    fn set_statement_timeout(&mut self, limit: Option<Duration>) -> Result<(), Error> {
+        let _ = limit;
+        Ok(())
+    }
+
+    /// Whether this connection's database is its own: no other connection
+    /// sees its data (SQLite's `:memory:`).
+    fn private(&self) -> bool {
+        false
+    }
+
     /// Closes the connection.
     fn close(self: Box<Self>) -> Result<(), Error>;
+}
+
+/// How to stop a statement a connection is running, from another thread:
+/// what [`Driver::interrupt`] gives.
+#[derive(Clone)]
+pub enum Interrupt {
+    /// Call this (from any thread; on PostgreSQL it opens a connection of
+    /// its own and blocks until the server took the request, so not on an
+    /// async runtime's worker).
+    Call(Arc<dyn Fn() -> Result<(), Error> + Send + Sync>),
+    /// Run this statement on another connection to the same server (MySQL
+    /// `KILL QUERY id`).
+    Statement(String),
+}
+
+impl fmt::Debug for Interrupt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Interrupt::Call(_) => f.write_str("Interrupt::Call(..)"),
+            Interrupt::Statement(sql) => f.debug_tuple("Interrupt::Statement").field(sql).finish(),
+        }
+    }
 }
 
 /// The rows a scan yields, owned: what each driver's `rows` is, given its
@@ -250,13 +303,21 @@ pub const URL_FORMS: &str = "sqlite:PATH, postgres://… or mysql://…";
 
 /// Opens a connection from a URL: `sqlite:PATH` (`sqlite::memory:` for an
 /// in-memory database), `postgres://…` (also `postgresql://`), `mysql://…`
-/// (also `mariadb://`). A URL of another form, or of a driver this build
-/// lacks (cargo features `sqlite`, `postgres`, `mysql`), is
-/// [`ErrorCode::Unsupported`]; a failure to connect is
+/// (also `mariadb://`). A URL of another form, `sqlite:` with no path, or
+/// a URL of a driver this build lacks (cargo features `sqlite`, `postgres`,
+/// `mysql`), is [`ErrorCode::Unsupported`]; a failure to connect is
 /// [`ErrorCode::Database`].
 pub fn connect(url: &str) -> Result<Box<dyn Driver>, Error> {
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = path.trim_start_matches("//");
+        if path.is_empty() {
+            // SQLite would open a temporary database, gone on close.
+            return Err(Error::new(
+                ErrorCode::Unsupported,
+                format!("`{url}` names no database file"),
+            )
+            .with_help("write sqlite:PATH, or sqlite::memory: for a database in memory"));
+        }
         #[cfg(feature = "sqlite")]
         return Ok(Box::new(super::sqlite::open(path)?));
         #[cfg(not(feature = "sqlite"))]

@@ -41,6 +41,38 @@ pub fn db_error(e: impl std::fmt::Display) -> Error {
     Error::new(ErrorCode::Database, format!("database error: {e}"))
 }
 
+/// An error's text followed by its causes' (`: cause`), each once: drivers
+/// often say what failed in one error and why in its source.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let part = c.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// A database URL fit to show: its password replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{scheme}://{name}:***@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 pub use dialect::{Dialect, OnePass, SqlDialect};
 pub use page::{sortable, Sort, SortKey};
 pub use schema::{Column, ColumnType, Schema};

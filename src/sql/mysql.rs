@@ -18,7 +18,9 @@ use mysql::{Opts, Params, Value as MyValue};
 use sea_query::Value as SqlValue;
 
 use std::borrow::Cow;
+use std::time::Duration;
 
+use super::driver::Interrupt;
 use super::load::{
     create_table_sql, insert_rows_sql, insert_sql, row, row_columns, text_key_definitions, Cell,
     CellRef,
@@ -32,7 +34,13 @@ const DIALECT: Dialect = Dialect::MySql;
 /// Connects to a `mysql://` URL (no TLS: local and private networks).
 pub fn connect(url: &str) -> Result<Conn, Error> {
     let opts = Opts::from_url(url).map_err(db_error)?;
-    let mut conn = Conn::new(opts).map_err(db_error)?;
+    let mut conn = Conn::new(opts).map_err(|e| {
+        db_error(format!(
+            "cannot connect to {}: {}",
+            super::redacted(url),
+            super::with_causes(&e)
+        ))
+    })?;
     // Backslashes in string literals stay escapes, as sea-query writes them.
     conn.query_drop("SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')")
         .map_err(db_error)?;
@@ -330,6 +338,28 @@ impl super::driver::Driver for Conn {
 
     fn explain(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<String>, Error> {
         explain(self, select)
+    }
+
+    fn interrupt(&self) -> Option<Interrupt> {
+        Some(Interrupt::Statement(format!(
+            "KILL QUERY {}",
+            self.connection_id()
+        )))
+    }
+
+    fn set_statement_timeout(&mut self, limit: Option<Duration>) -> Result<(), Error> {
+        // MariaDB counts seconds, for every statement; MySQL milliseconds,
+        // for `SELECT`s; 0 is no limit. (MariaDB's handshake says version
+        // 5.5.5, `VERSION()` the truth.)
+        let version: Option<String> = self.query_first("SELECT VERSION()").map_err(db_error)?;
+        let sql = if version.is_some_and(|v| v.contains("MariaDB")) {
+            let s = limit.map_or(0.0, |d| d.as_secs_f64().max(0.001));
+            format!("SET SESSION max_statement_time = {s:.3}")
+        } else {
+            let ms = limit.map_or(0, |d| d.as_millis().clamp(1, u32::MAX as u128));
+            format!("SET SESSION max_execution_time = {ms}")
+        };
+        self.query_drop(sql).map_err(db_error)
     }
 
     fn close(self: Box<Self>) -> Result<(), Error> {

@@ -15,12 +15,15 @@
 //! straight copy fail (see `copy_upsert`).
 
 use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
 
 use postgres::types::{ToSql, Type};
 pub use postgres::Client;
 use postgres::{GenericClient, NoTls, Statement};
 use sea_query::{ExprTrait, Value as SqlValue};
 
+use super::driver::Interrupt;
 use super::load::{
     create_table_sql, insert_sql, key_column, last_per_key, row, row_columns, Cell, CellRef,
 };
@@ -35,15 +38,34 @@ pub use super::db_error;
 /// A PostgreSQL error as a siftql error, with what the server said (its
 /// message, detail and context: a `COPY` names the row it failed on).
 fn pg_error(e: postgres::Error) -> Error {
+    db_error(pg_text(&e))
+}
+
+/// What a PostgreSQL error says: the server's words, or the client's
+/// failure with its causes (`error connecting to server: Connection
+/// refused`).
+fn pg_text(e: &postgres::Error) -> String {
     let Some(db) = e.as_db_error() else {
-        return db_error(e);
+        return super::with_causes(e);
     };
     let mut text = format!("{}: {}", db.severity(), db.message());
     for part in [db.detail(), db.hint(), db.where_()].into_iter().flatten() {
         text.push_str("; ");
         text.push_str(part);
     }
-    db_error(text)
+    text
+}
+
+/// A failure to write a `COPY`: the PostgreSQL error inside it when there
+/// is one.
+fn copy_error(e: std::io::Error) -> Error {
+    match e
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<postgres::Error>())
+    {
+        Some(pg) => db_error(pg_text(pg)),
+        None => db_error(super::with_causes(&e)),
+    }
 }
 
 /// Connects to a `postgres://` URL (no TLS: local and private networks).
@@ -54,7 +76,13 @@ fn pg_error(e: postgres::Error) -> Error {
 /// compile many of them, which costs more than it saves (0.22 s against
 /// 0.38 s for one JSON-field equality over 100,000 rows here).
 pub fn connect(url: &str) -> Result<Client, Error> {
-    let mut client = Client::connect(url, NoTls).map_err(pg_error)?;
+    let mut client = Client::connect(url, NoTls).map_err(|e| {
+        db_error(format!(
+            "cannot connect to {}: {}",
+            super::redacted(url),
+            pg_text(&e)
+        ))
+    })?;
     client.batch_execute("SET jit = off").map_err(pg_error)?;
     Ok(client)
 }
@@ -472,13 +500,13 @@ fn copy_rows(
         let number = numbered.then_some(n as i64);
         copy_row(&mut buf, number, cells, cell_types, jsonb)?;
         if buf.len() >= COPY_CHUNK {
-            writer.write_all(&buf).map_err(db_error)?;
+            writer.write_all(&buf).map_err(copy_error)?;
             buf.clear();
         }
     }
     drop(rows);
     buf.extend_from_slice(&(-1i16).to_be_bytes());
-    writer.write_all(&buf).map_err(db_error)?;
+    writer.write_all(&buf).map_err(copy_error)?;
     writer.finish().map_err(pg_error)?;
     Ok(())
 }
@@ -596,6 +624,20 @@ impl super::driver::Driver for Client {
 
     fn explain(&mut self, select: &sea_query::SelectStatement) -> Result<Vec<String>, Error> {
         explain(self, select)
+    }
+
+    fn interrupt(&self) -> Option<Interrupt> {
+        let token = self.cancel_token();
+        Some(Interrupt::Call(Arc::new(move || {
+            token.cancel_query(NoTls).map_err(pg_error)
+        })))
+    }
+
+    fn set_statement_timeout(&mut self, limit: Option<Duration>) -> Result<(), Error> {
+        // 0: no limit; a limit under a millisecond is one.
+        let ms = limit.map_or(0, |d| d.as_millis().clamp(1, i32::MAX as u128));
+        self.batch_execute(&format!("SET statement_timeout = {ms}"))
+            .map_err(pg_error)
     }
 
     fn close(self: Box<Self>) -> Result<(), Error> {

@@ -21,13 +21,15 @@
 //! what the evaluator means; each returns 0 or 1, never `NULL` (a `NULL`
 //! value is 0).
 
+use std::sync::Arc;
+
 use rusqlite::functions::FunctionFlags;
 use rusqlite::params_from_iter;
 pub use rusqlite::Connection;
 use sea_query::Value as SqlValue;
 use serde_json::Value;
 
-use super::driver::Driver;
+use super::driver::{Driver, Interrupt};
 use super::load::{create_table_sql, insert_sql, row, Cell, CellRef};
 use super::{build, Compiled, Dialect, Schema};
 use crate::ast::{Condition, FieldPath, Filter, Group, Operator};
@@ -410,6 +412,19 @@ impl Driver for Connection {
     fn checkpoint(&mut self) -> Result<(), Error> {
         self.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .map_err(db_error)
+    }
+
+    fn interrupt(&self) -> Option<Interrupt> {
+        let handle = self.get_interrupt_handle();
+        Some(Interrupt::Call(Arc::new(move || {
+            handle.interrupt();
+            Ok(())
+        })))
+    }
+
+    fn private(&self) -> bool {
+        // `Some("")`: in memory, or a temporary file.
+        matches!(self.path(), None | Some(""))
     }
 
     fn close(self: Box<Self>) -> Result<(), Error> {

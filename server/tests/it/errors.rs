@@ -32,6 +32,10 @@ fn error_snapshot(s: &Api) {
         ("", r#"{"sorts": [{"field": "status", "order": "asc"}]}"#),
         ("", r#"{"limit": 0}"#),
         ("", r#"{"page": 0}"#),
+        // A page starts at most 10,000 rows in.
+        ("", r#"{"page": 1002}"#),
+        ("", r#"{"limit": 1000, "page": 12}"#),
+        ("?page=9223372036854775808", "{}"),
         ("?offset=10001", "{}"),
         ("?cursor=00", "{}"),
     ] {
@@ -47,6 +51,14 @@ fn error_snapshot(s: &Api) {
 }
 
 fn errors(s: &Api) {
+    // The last page there is, and one past it.
+    let r = s.list(&json!({"limit": 1000, "page": 11}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    s.list(&json!({"limit": 1000, "page": 12})).error(422);
+    // Two namespaces: neither is taken.
+    let two = [("x-namespace", "a"), ("x-namespace", "b")];
+    let e = s.call("POST", "/v1/clusters/list", &two, b"{}").error(400);
+    assert_eq!(e["code"], "invalid_header");
     // Malformed JSON: 400.
     let r = s.call("POST", "/v1/clusters/list", &[], b"{\"filters\": ");
     assert_eq!(r.error(400)["code"], "malformed_json");

@@ -187,6 +187,7 @@ impl Api {
         let service = Service::from_url(&table.url, config).unwrap();
         Api {
             runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
                 .build()
                 .unwrap(),
             router: service.router(),
@@ -198,6 +199,7 @@ impl Api {
     pub(crate) fn with_service(&self, service: Service) -> Api {
         Api {
             runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
                 .build()
                 .unwrap(),
             router: service.router(),

@@ -20,6 +20,7 @@ use crate::{lines, Kind, Table};
 /// One request through `router`: status and body.
 fn post(router: &Router, uri: &str, body: &str) -> (StatusCode, String) {
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     let request = Request::post(uri)

@@ -1,0 +1,163 @@
+//! The connections requests share: a bounded [`r2d2`] pool, a bounded
+//! queue in front of it, and a ticket per request through which a request
+//! that timed out or whose client left stops its statement.
+//!
+//! r2d2 was chosen over the async pools (deadpool, bb8) because every
+//! driver is blocking and runs on tokio's blocking threads: an async pool
+//! would hand out the same connections and still need those threads.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use siftql::sql::driver::{Driver, Interrupt};
+use siftql::{Error, ErrorCode};
+
+/// Opens a new connection.
+pub(crate) type Connect = dyn Fn() -> Result<Box<dyn Driver>, Error> + Send + Sync;
+
+/// A pooled connection, and whether it must not be used again (a request
+/// failed on it, or it was interrupted).
+pub(crate) struct Conn {
+    pub(crate) db: Box<dyn Driver>,
+    pub(crate) broken: bool,
+}
+
+/// Opens the pool's connections: the first one the service was built with,
+/// then new ones from the connector, each tuned for reads and given the
+/// statement timeout.
+pub(crate) struct Manager {
+    pub(crate) connect: Arc<Connect>,
+    pub(crate) first: Mutex<Option<Box<dyn Driver>>>,
+    /// The first connection's database is its own (`sqlite::memory:`): no
+    /// other connection can replace it.
+    pub(crate) private: bool,
+    pub(crate) statement_timeout: Option<Duration>,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = Error;
+
+    fn connect(&self) -> Result<Conn, Error> {
+        let first = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut db = match first {
+            Some(db) => db,
+            None if self.private => {
+                return Err(Error::new(
+                    ErrorCode::Database,
+                    "the database was the first connection's own (in memory), and that \
+                     connection is gone",
+                ))
+            }
+            None => {
+                let mut db = (self.connect)()?;
+                db.tune_for_reads()?;
+                db
+            }
+        };
+        db.set_statement_timeout(self.statement_timeout)?;
+        Ok(Conn { db, broken: false })
+    }
+
+    fn is_valid(&self, _: &mut Conn) -> Result<(), Error> {
+        // Not asked (no test on checkout): a request that fails on a
+        // connection marks it broken instead.
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.broken
+    }
+}
+
+/// Writes the pool's failures to open connections to standard error (a
+/// request waiting for one gets 503 once its deadline passes).
+#[derive(Debug)]
+pub(crate) struct LogErrors;
+
+impl r2d2::HandleError<Error> for LogErrors {
+    fn handle_error(&self, error: Error) {
+        eprintln!(
+            "siftql-server: cannot open a database connection: {}",
+            error.message()
+        );
+    }
+}
+
+/// Where a request's database work is, as its handler and its blocking
+/// task both see it.
+#[derive(Default)]
+pub(crate) struct Ticket {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+enum State {
+    /// Not on a connection yet.
+    #[default]
+    Waiting,
+    /// Running statements; how to stop them.
+    Running(Option<Interrupt>),
+    /// Done with the connection.
+    Done,
+    /// Stopped by the handler (timed out, or the client left).
+    Cancelled,
+}
+
+impl Ticket {
+    /// The blocking task got its connection: `false` if the request was
+    /// cancelled meanwhile (the connection must not be used).
+    pub(crate) fn start(&self, interrupt: Option<Interrupt>) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(*state, State::Cancelled) {
+            return false;
+        }
+        *state = State::Running(interrupt);
+        true
+    }
+
+    /// The blocking task is done with its connection: `true` if it was
+    /// interrupted (the connection must not be used again).
+    pub(crate) fn finish(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let cancelled = matches!(*state, State::Cancelled);
+        *state = State::Done;
+        cancelled
+    }
+
+    /// Whether the request was cancelled.
+    pub(crate) fn cancelled(&self) -> bool {
+        matches!(
+            *self.state.lock().unwrap_or_else(|e| e.into_inner()),
+            State::Cancelled
+        )
+    }
+
+    /// Cancels the request: the statement it is running, if any, is to be
+    /// stopped with the interrupt returned.
+    pub(crate) fn cancel(&self) -> Option<Interrupt> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match std::mem::replace(&mut *state, State::Cancelled) {
+            State::Running(interrupt) => interrupt,
+            State::Done => {
+                *state = State::Done;
+                None
+            }
+            State::Waiting | State::Cancelled => None,
+        }
+    }
+}
+
+/// Stops a statement with its interrupt (blocking: on PostgreSQL a
+/// connection of its own; on MySQL `KILL QUERY` on a new connection).
+pub(crate) fn interrupt(connect: &Connect, interrupt: Interrupt) -> Result<(), Error> {
+    match interrupt {
+        Interrupt::Call(f) => f(),
+        Interrupt::Statement(sql) => {
+            let mut db = connect()?;
+            let out = db.execute(&sql);
+            let _ = db.close();
+            out
+        }
+    }
+}
