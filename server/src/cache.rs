@@ -114,3 +114,44 @@ impl Cache {
         (state.entries.len(), state.held)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cache whose generation is fixed at 1, as after the first look.
+    fn cache(capacity: usize, bytes: usize) -> Cache {
+        let c = Cache::new(None, capacity, bytes);
+        c.state.lock().unwrap().generation = 1;
+        c
+    }
+
+    #[test]
+    fn the_oldest_answers_make_room_within_the_bytes() {
+        let c = cache(100, 100);
+        for k in ["a", "b", "c"] {
+            // 1 + 39 bytes each: two fit in 100, three do not.
+            c.store(1, k.to_owned(), "x".repeat(39).into());
+        }
+        assert_eq!(c.held(), (2, 80));
+        assert!(c.get("a").is_none(), "the oldest went first");
+        assert!(c.get("b").is_some() && c.get("c").is_some());
+        // One answer over the bound is not kept, and drops nothing.
+        c.store(1, "big".to_owned(), "x".repeat(100).into());
+        assert!(c.get("big").is_none());
+        assert_eq!(c.held(), (2, 80));
+    }
+
+    #[test]
+    fn the_count_bounds_too_and_a_stale_answer_is_not_kept() {
+        let c = cache(2, 1 << 20);
+        for k in ["a", "b", "c"] {
+            c.store(1, k.to_owned(), "body".into());
+        }
+        assert_eq!(c.held(), (2, 10));
+        assert!(c.get("a").is_none());
+        // Computed before the database changed (generation 0): dropped.
+        c.store(0, "d".to_owned(), "body".into());
+        assert!(c.get("d").is_none());
+    }
+}

@@ -27,6 +27,9 @@ struct Detail {
     help: Option<String>,
     /// What the server's log calls the request (failures of the server).
     request_id: Option<String>,
+    /// Why the server failed: written to the log when the answer is sent,
+    /// never to the client.
+    cause: Option<String>,
 }
 
 /// The next request id: a random start for each process, then counted.
@@ -53,6 +56,7 @@ impl ApiError {
                 span: None,
                 help: None,
                 request_id: None,
+                cause: None,
             }),
         }
     }
@@ -62,18 +66,29 @@ impl ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
-    /// 500: the server failed (its database, mostly). The cause is written
-    /// to standard error under a new request id; the client gets only the
-    /// id, in the body and in `X-Request-Id`.
+    /// 500: the server failed (its database, mostly). When the answer is
+    /// sent, the cause is written to standard error under a new request
+    /// id; the client gets only the id, in the body and in `X-Request-Id`.
     pub fn internal(cause: &str) -> ApiError {
-        let id = next_request_id();
-        eprintln!("siftql-server: request {id}: {cause}");
-        let mut a = ApiError::new(
+        ApiError::logged(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
-            &format!("the server failed to answer; its log says why under request id {id}"),
+            "the server failed to answer",
+            cause,
+        )
+    }
+
+    /// An error of the server's whose `cause` goes to the log under a new
+    /// request id, and `message` (with the id) to the client.
+    pub fn logged(status: StatusCode, code: &str, message: &str, cause: &str) -> ApiError {
+        let id = next_request_id();
+        let mut a = ApiError::new(
+            status,
+            code,
+            &format!("{message}; the server's log says why under request id {id}"),
         );
         a.detail.request_id = Some(id);
+        a.detail.cause = Some(cause.to_owned());
         a
     }
 
@@ -131,6 +146,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let (Some(id), Some(cause)) = (&self.detail.request_id, &self.detail.cause) {
+            eprintln!("siftql-server: request {id}: {cause}");
+        }
         let mut r = (
             self.status,
             [(

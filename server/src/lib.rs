@@ -80,7 +80,7 @@ use auth::Keys;
 use cache::Cache;
 use cursor::Minter;
 use error::ApiError;
-use pool::{Connect, Manager};
+use pool::{Connect, Manager, Opener};
 
 /// The largest request body by default: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
@@ -232,6 +232,8 @@ pub struct Service {
     dialect: Dialect,
     /// The connections.
     pool: r2d2::Pool<Manager>,
+    /// What opens them.
+    opener: Arc<Opener>,
     /// A permit for each request the pool may have running or waiting.
     slots: Arc<Semaphore>,
     cache: Cache,
@@ -306,12 +308,12 @@ impl Service {
         let dialect = first.dialect();
         let private = first.private();
         let size = if private { 1 } else { config.pool_size.max(1) };
-        let manager = Manager {
+        let opener = Arc::new(Opener {
             connect: Arc::clone(&connect),
             first: std::sync::Mutex::new(Some(first)),
             private,
             statement_timeout: Some(config.request_timeout),
-        };
+        });
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(0))
@@ -321,10 +323,11 @@ impl Service {
             .max_lifetime(None)
             .connection_timeout(config.request_timeout.max(Duration::from_millis(1)))
             .error_handler(Box::new(pool::LogErrors))
-            .build_unchecked(manager);
+            .build_unchecked(Manager(Arc::clone(&opener)));
         Ok(Service {
             dialect,
             pool,
+            opener,
             slots: Arc::new(Semaphore::new(size as usize + config.queue)),
             cache: Cache::new(watcher, config.cache_entries, config.cache_bytes),
             keys: Keys::new(&config.api_keys),

@@ -15,17 +15,19 @@ use siftql::{Error, ErrorCode};
 /// Opens a new connection.
 pub(crate) type Connect = dyn Fn() -> Result<Box<dyn Driver>, Error> + Send + Sync;
 
-/// A pooled connection, and whether it must not be used again (a request
-/// failed on it, or it was interrupted).
+/// A pooled connection, and whether it must not be used again.
 pub(crate) struct Conn {
     pub(crate) db: Box<dyn Driver>,
     pub(crate) broken: bool,
 }
 
+/// The pool's side of [`Opener`].
+pub(crate) struct Manager(pub(crate) Arc<Opener>);
+
 /// Opens the pool's connections: the first one the service was built with,
 /// then new ones from the connector, each tuned for reads and given the
 /// statement timeout.
-pub(crate) struct Manager {
+pub(crate) struct Opener {
     pub(crate) connect: Arc<Connect>,
     pub(crate) first: Mutex<Option<Box<dyn Driver>>>,
     /// The first connection's database is its own (`sqlite::memory:`): no
@@ -34,15 +36,44 @@ pub(crate) struct Manager {
     pub(crate) statement_timeout: Option<Duration>,
 }
 
+impl Opener {
+    /// A new connection from the connector, tuned for reads, with the
+    /// statement timeout.
+    fn open(&self) -> Result<Box<dyn Driver>, Error> {
+        let mut db = (self.connect)()?;
+        db.tune_for_reads()?;
+        db.set_statement_timeout(self.statement_timeout)?;
+        Ok(db)
+    }
+
+    /// Replaces a connection that failed or was interrupted with a new one
+    /// in place (so the pool, which wakes no waiter when it drops a broken
+    /// connection, keeps its count); marks it broken when no new one opens.
+    /// A private database's connection is kept: nothing can replace it.
+    pub(crate) fn renew(&self, conn: &mut Conn) {
+        if self.private {
+            return;
+        }
+        match self.open() {
+            Ok(db) => {
+                let old = std::mem::replace(&mut conn.db, db);
+                let _ = old.close();
+            }
+            Err(_) => conn.broken = true,
+        }
+    }
+}
+
 impl r2d2::ManageConnection for Manager {
     type Connection = Conn;
     type Error = Error;
 
     fn connect(&self) -> Result<Conn, Error> {
-        let first = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let this = &self.0;
+        let first = this.first.lock().unwrap_or_else(|e| e.into_inner()).take();
         let mut db = match first {
             Some(db) => db,
-            None if self.private => {
+            None if this.private => {
                 return Err(Error::new(
                     ErrorCode::Database,
                     "the database was the first connection's own (in memory), and that \
@@ -50,12 +81,13 @@ impl r2d2::ManageConnection for Manager {
                 ))
             }
             None => {
-                let mut db = (self.connect)()?;
-                db.tune_for_reads()?;
-                db
+                return Ok(Conn {
+                    db: this.open()?,
+                    broken: false,
+                })
             }
         };
-        db.set_statement_timeout(self.statement_timeout)?;
+        db.set_statement_timeout(this.statement_timeout)?;
         Ok(Conn { db, broken: false })
     }
 

@@ -74,8 +74,11 @@ impl Service {
         }
         let out = f(conn.db.as_mut());
         let interrupted = ticket.finish();
+        // An interruption may reach the connection after its statement
+        // ended, and a failed one may be in any state: neither is used
+        // again.
         if interrupted || out.is_err() {
-            conn.broken = true;
+            self.opener.renew(&mut conn);
         }
         if interrupted || Instant::now() >= deadline {
             return Err(timed_out(self));
@@ -86,11 +89,12 @@ impl Service {
 
 /// 503 whose cause (the database's refusal) goes to the log only.
 fn busy_logged(cause: &str) -> ApiError {
-    let e = ApiError::internal(cause);
-    busy(&format!(
-        "no database connection could be opened (request {})",
-        e.request_id().unwrap_or("?")
-    ))
+    ApiError::logged(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "no database connection could be opened",
+        cause,
+    )
 }
 
 /// Cancels a request's database work when dropped armed: when its deadline

@@ -13,6 +13,7 @@ mod errors;
 mod list;
 mod pass;
 mod rechecked;
+mod robust;
 mod search;
 mod service;
 
@@ -79,7 +80,7 @@ pub(crate) struct Table {
 impl Table {
     /// A new table name on `kind`; `None` (with a note) when the
     /// database's URL is unset.
-    fn new(kind: Kind, tag: &str) -> Option<Table> {
+    pub(crate) fn new(kind: Kind, tag: &str) -> Option<Table> {
         let n = RUN.fetch_add(1, Ordering::SeqCst);
         let name = format!("siftql_it_{}_{tag}_{n}", std::process::id());
         let var = match kind {
