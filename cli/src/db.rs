@@ -403,11 +403,23 @@ pub fn query(args: QueryArgs) -> Result<(), Failure> {
     let compiled = compile_rechecked(&f, &schema, db.dialect(), &bindings(&args.binds)?)
         .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
     let mut out = BufWriter::new(io::stdout().lock());
+    // A reader that stopped reading (`| head`) ends the run quietly.
+    let mut closed = false;
     let mut write = |doc: &str| {
-        writeln!(out, "{doc}").map_err(|e| Error::new(ErrorCode::Database, e.to_string()))
+        writeln!(out, "{doc}").map_err(|e| {
+            closed = e.kind() == io::ErrorKind::BrokenPipe;
+            Error::new(ErrorCode::Database, e.to_string())
+        })
     };
-    db.create_table(&schema)
-        .and_then(|()| db.documents(&compiled, &mut write))
-        .map_err(db_failure)?;
-    out.flush().map_err(io_failure)
+    let result = db
+        .create_table(&schema)
+        .and_then(|()| db.documents(&compiled, &mut write));
+    if closed {
+        return Ok(());
+    }
+    result.map_err(db_failure)?;
+    match out.flush() {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(io_failure),
+    }
 }

@@ -235,6 +235,42 @@ fn filter_bad_lines_name_their_number() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A key twice in a record, at the top or deeper, is refused with the
+/// line: readers disagree on which value counts.
+#[test]
+fn records_with_a_key_twice_are_refused_with_their_line() {
+    for (input, key) in [
+        (
+            &b"{\"foo\": \"b\"}\n{\"foo\": \"a\", \"foo\": \"b\"}\n"[..],
+            "foo",
+        ),
+        (
+            b"{\"m\": 1}\n{\"metadata\": {\"team\": \"x\", \"team\": \"y\"}}\n",
+            "team",
+        ),
+        (
+            b"{\"m\": 1}\n{\"a\": [1, {\"k\": 1, \"j\": 2, \"k\": 3}]}\n",
+            "k",
+        ),
+    ] {
+        let out = siftql(&["filter", "true"], Some(input));
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(err.starts_with("error: line 2: "), "{err}");
+        assert!(err.contains(&format!("duplicate key `{key}`")), "{err}");
+
+        let path = std::env::temp_dir().join(format!("siftql-dup-{key}-{}.db", std::process::id()));
+        let db = format!("sqlite:{}", path.display());
+        let input = String::from_utf8_lossy(input).replace("{\"", "{\"cluster_id\": \"c\", \"");
+        let out = siftql(&["load", "--db", &db, "-"], Some(input.as_bytes()));
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(err.contains("line 2: duplicate key"), "{err}");
+        assert!(err.contains(&format!("`{key}`")), "{err}");
+    }
+}
+
 #[test]
 fn filter_binds_dynamic_values() {
     let input = b"{\"q\": \"GPU box\"}\n{\"q\": \"cpu\"}\n";
@@ -395,6 +431,17 @@ fn load_rejects_bad_records_with_their_line() {
     let out = siftql(&["load", "--db", "oracle://x", "-"], Some(b""));
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_file(&path);
+    // `sqlite:` names no file: SQLite would load into a temporary one.
+    for db in ["sqlite:", "sqlite://"] {
+        let out = siftql(
+            &["load", "--db", db, "-"],
+            Some(b"{\"cluster_id\": \"a\"}\n"),
+        );
+        assert_eq!(out.status.code(), Some(2), "{db}");
+        let err = text(&out.stderr);
+        assert!(err.contains("names no database file"), "{err}");
+        assert!(!err.contains("loaded"), "{err}");
+    }
 }
 
 /// `--progress` reports on stderr also without a terminal (at least one
@@ -498,4 +545,42 @@ fn json_indexes_name_json_columns() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `query … | head -1`: the reader leaves early; the command ends quietly
+/// with status 0, as `filter` does.
+#[test]
+fn query_into_a_closed_pipe_exits_quietly() {
+    use std::io::{BufRead, BufReader};
+    let path = std::env::temp_dir().join(format!("siftql-pipe-{}.db", std::process::id()));
+    let db = format!("sqlite:{}", path.display());
+    // More than a pipe holds, so the command is still writing when the
+    // reader leaves.
+    let records: String = (0..4000)
+        .map(|i| {
+            format!(
+                "{{\"cluster_id\": \"c{i}\", \"description\": \"{}\"}}\n",
+                "x".repeat(100)
+            )
+        })
+        .collect();
+    let out = siftql(&["load", "--db", &db, "-"], Some(records.as_bytes()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_siftql"))
+        .args(["query", "--db", &db, "true"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"c0\""), "{first}");
+    let out = child.wait_with_output().unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
 }

@@ -666,8 +666,29 @@ fn predicate_is_send_sync_and_shared_across_threads() {
 #[test]
 fn raw_records_read_escapes_and_repeated_keys() {
     let p = Predicate::new(&r#"name = "a\"b" and `we"ird` = 1"#.parse().unwrap()).unwrap();
-    let text = r#"{"name": "a\"b", "we\"ird": 0, "we\"ird": 1}"#;
+    let text = r#"{"name": "a\"b", "we\"ird": 1}"#;
     assert!(p.matches(&RawRecord::parse(text).unwrap()));
+    // A key twice, at the top or deeper, escaped or not, is refused.
+    let many: String = (0..20).map(|i| format!("\"k{i}\": {i}, ")).collect();
+    for (text, key) in [
+        r#"{"we\"ird": 0, "we\"ird": 1}"#.to_owned(),
+        r#"{"a": 0, "\u0061": 1}"#.to_owned(),
+        r#"{"m": {"t": 1, "t": 2}}"#.to_owned(),
+        r#"{"m": [1, {"t": 1, "u": {"v": 1, "v": 2}}]}"#.to_owned(),
+        format!("{{{many}\"k7\": 0}}"),
+        format!("{{\"m\": {{{many}\"k7\": 0}}}}"),
+    ]
+    .into_iter()
+    .zip(["we\"ird", "a", "t", "v", "k7", "k7"])
+    {
+        let e = RawRecord::parse(&text).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("duplicate key `{key}`")),
+            "{text}: {e}"
+        );
+    }
+    // A `{` inside a string is not an object.
+    assert!(RawRecord::parse(r#"{"s": "{a: 1, a: 2}", "t": ["{"]}"#).is_ok());
     assert!(RawRecord::parse("[1]").is_err());
     assert!(RawRecord::parse("{\"a\": 1} x").is_err());
 }

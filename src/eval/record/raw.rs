@@ -17,7 +17,9 @@ use super::{Found, Leaf, Record};
 /// indexes the top-level keys (borrowing the text), and each lookup then reads
 /// only the value it needs. Strings without escapes are never copied.
 ///
-/// Parsing validates the whole text as one JSON object.
+/// Parsing validates the whole text as one JSON object, and refuses an
+/// object (at any depth) with a key twice: readers disagree on which one
+/// counts (the first on some databases, the last in `serde_json`).
 pub struct RawRecord<'a> {
     text: &'a str,
     fields: Vec<RawField>,
@@ -50,6 +52,7 @@ impl<'a> RawRecord<'a> {
             &mut de,
             TopLevel {
                 base,
+                text,
                 fields: &mut fields,
             },
         )?;
@@ -102,10 +105,11 @@ fn offset(base: usize, s: &str) -> Range<usize> {
 
 struct TopLevel<'f> {
     base: usize,
+    text: &'f str,
     fields: &'f mut Vec<RawField>,
 }
 
-impl<'de> Visitor<'de> for TopLevel<'_> {
+impl<'de, 'f> Visitor<'de> for TopLevel<'f> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object (one record)")
@@ -113,14 +117,104 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             let value: &'de RawValue = map.next_value()?;
+            // Only a value with a `{` in it can hold an object.
+            let raw = value.get();
+            if memchr::memchr(b'{', raw.as_bytes()).is_some() {
+                let mut de = serde_json::Deserializer::from_str(raw);
+                UniqueKeys.deserialize(&mut de).map_err(|e| {
+                    // The place is given in the record's text, not the value's.
+                    let m = e.to_string();
+                    de::Error::custom(match m.rfind(" at line ") {
+                        Some(i) => &m[..i],
+                        None => &m,
+                    })
+                })?;
+            }
             let key = match key {
                 Cow::Borrowed(k) => Ok(offset(self.base, k)),
                 Cow::Owned(k) => Err(k),
             };
             self.fields.push(RawField {
                 key,
-                value: offset(self.base, value.get()),
+                value: offset(self.base, raw),
             });
+        }
+        let text = self.text;
+        let key = |f: &'f RawField| -> &'f str {
+            match &f.key {
+                Ok(r) => &text[r.clone()],
+                Err(owned) => owned,
+            }
+        };
+        if let Some(k) = repeated_key(self.fields.iter().map(key)) {
+            return Err(de::Error::custom(format!("duplicate key `{k}`")));
+        }
+        Ok(())
+    }
+}
+
+/// A key given twice among `keys`, if any.
+pub(crate) fn repeated_key<'k>(keys: impl Iterator<Item = &'k str> + Clone) -> Option<&'k str> {
+    let (n, _) = keys.size_hint();
+    if n <= 16 {
+        let mut seen: Vec<&str> = Vec::with_capacity(n);
+        for k in keys {
+            if seen.contains(&k) {
+                return Some(k);
+            }
+            seen.push(k);
+        }
+        return None;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    keys.into_iter().find(|&k| !seen.insert(k))
+}
+
+/// Walks a JSON value, refusing an object with a key twice.
+struct UniqueKeys;
+
+impl<'de> DeserializeSeed<'de> for UniqueKeys {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueKeys {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(UniqueKeys)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            map.next_value_seed(UniqueKeys)?;
+            keys.push(k);
+        }
+        if let Some(k) = repeated_key(keys.iter().map(|k| k.as_ref())) {
+            return Err(de::Error::custom(format!("duplicate key `{k}`")));
         }
         Ok(())
     }
