@@ -9,7 +9,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sea_query::SelectStatement;
 use siftql::sql::driver::{Driver, Interrupt};
+use siftql::sql::load::{Cell, CellRef};
+use siftql::sql::{Compiled, Schema};
 use siftql::{Error, ErrorCode};
 
 /// Opens a new connection.
@@ -191,5 +194,95 @@ pub(crate) fn interrupt(connect: &Connect, interrupt: Interrupt) -> Result<(), E
             let _ = db.close();
             out
         }
+    }
+}
+
+/// A pooled connection seen through its request's [`Ticket`]: once the
+/// request is cancelled, every further statement fails at once (the
+/// interruption stops only the one running, and a request runs several).
+pub(crate) struct Checked<'a> {
+    pub(crate) db: &'a mut dyn Driver,
+    pub(crate) ticket: &'a Ticket,
+}
+
+impl Checked<'_> {
+    fn go(&mut self) -> Result<&mut dyn Driver, Error> {
+        if self.ticket.cancelled() {
+            return Err(Error::new(ErrorCode::Database, "the request was cancelled"));
+        }
+        Ok(&mut *self.db)
+    }
+}
+
+impl Driver for Checked<'_> {
+    fn dialect(&self) -> siftql::sql::Dialect {
+        self.db.dialect()
+    }
+    fn create_table(&mut self, schema: &Schema) -> Result<(), Error> {
+        self.go()?.create_table(schema)
+    }
+    fn execute(&mut self, sql: &str) -> Result<(), Error> {
+        self.go()?.execute(sql)
+    }
+    fn begin(&mut self) -> Result<(), Error> {
+        self.go()?.begin()
+    }
+    fn begin_snapshot(&mut self) -> Result<(), Error> {
+        self.go()?.begin_snapshot()
+    }
+    fn commit(&mut self) -> Result<(), Error> {
+        self.go()?.commit()
+    }
+    fn rollback(&mut self) -> Result<(), Error> {
+        // Ending the transaction is never refused.
+        self.db.rollback()
+    }
+    fn upsert(&mut self, schema: &Schema, rows: Vec<Vec<Cell>>) -> Result<(), Error> {
+        self.go()?.upsert(schema, rows)
+    }
+    fn batch_rows(&self) -> usize {
+        self.db.batch_rows()
+    }
+    fn rows(&mut self, select: &SelectStatement) -> Result<Vec<Vec<Cell>>, Error> {
+        self.go()?.rows(select)
+    }
+    fn scan(
+        &mut self,
+        select: &SelectStatement,
+        each: &mut dyn FnMut(&[CellRef<'_>]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.go()?.scan(select, each)
+    }
+    fn documents(
+        &mut self,
+        compiled: &Compiled,
+        each: &mut dyn FnMut(&str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.go()?.documents(compiled, each)
+    }
+    fn explain(&mut self, select: &SelectStatement) -> Result<Vec<String>, Error> {
+        self.go()?.explain(select)
+    }
+    fn data_version(&mut self) -> Result<Option<i64>, Error> {
+        self.go()?.data_version()
+    }
+    fn tune_for_reads(&mut self) -> Result<(), Error> {
+        self.go()?.tune_for_reads()
+    }
+    fn checkpoint(&mut self) -> Result<(), Error> {
+        self.go()?.checkpoint()
+    }
+    fn interrupt(&self) -> Option<Interrupt> {
+        self.db.interrupt()
+    }
+    fn set_statement_timeout(&mut self, limit: Option<Duration>) -> Result<(), Error> {
+        self.go()?.set_statement_timeout(limit)
+    }
+    fn private(&self) -> bool {
+        self.db.private()
+    }
+    fn close(self: Box<Self>) -> Result<(), Error> {
+        // The connection is the pool's.
+        Ok(())
     }
 }

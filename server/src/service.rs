@@ -72,7 +72,10 @@ impl Service {
         if !ticket.start(conn.db.interrupt()) {
             return Err(busy("the request was cancelled"));
         }
-        let out = f(conn.db.as_mut());
+        let out = f(&mut pool::Checked {
+            db: conn.db.as_mut(),
+            ticket,
+        });
         let interrupted = ticket.finish();
         // An interruption may reach the connection after its statement
         // ended, and a failed one may be in any state: neither is used
