@@ -288,10 +288,12 @@ pub fn vocab_record() -> impl Strategy<Value = Value> {
     let value = vocab_scalar().prop_recursive(2, 12, 3, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-            prop::collection::btree_map(prop::sample::select(vec!["b", "s", "n"]), inner, 0..3)
-                .prop_map(|m| Value::Object(
-                    m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-                )),
+            prop::collection::btree_map(
+                prop::sample::select(vec!["b", "s", "n", "-1"]),
+                inner,
+                0..3
+            )
+            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
         ]
     });
     (
@@ -583,7 +585,7 @@ pub fn any_filter() -> impl Strategy<Value = Filter> {
     let fields: Vec<&str> = VOCAB
         .iter()
         .copied()
-        .chain(["tags.0", "tags.1", "a.0", "a.0.s"])
+        .chain(["tags.0", "tags.1", "a.0", "a.0.s", "a.-1"])
         .collect();
     filter_of(move || condition_on(Operator::ALL.to_vec(), fields.clone()).boxed())
 }

@@ -86,12 +86,16 @@ impl SqlDialect for MySqlDialect {
     fn json_path(&self, path: &[String]) -> Result<(), Gap> {
         // The path syntax has no escape for a backslash in a key; a number
         // segment indexes arrays in the evaluator, which a path cannot say
-        // for "index if array, key if object".
+        // for "index if array, key if object". MariaDB misreads a quoted key
+        // that starts with `-` (`$."-1"`: no match in `JSON_EXTRACT`, a
+        // syntax error in `JSON_TABLE`), as the start of a negative index.
         if path.len() > MAX_SEGMENTS
             || path
                 .iter()
                 .any(|s| s.contains(|c: char| c == '\\' || c.is_control()))
-            || path.iter().any(|s| s.parse::<usize>().is_ok())
+            || path
+                .iter()
+                .any(|s| s.parse::<usize>().is_ok() || s.starts_with('-'))
         {
             return Err(Gap::Json);
         }
