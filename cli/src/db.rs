@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use siftql::eval::Bindings;
 use siftql::sql::driver::{self, BatchLoader, Driver};
-use siftql::sql::load::{row, Cell};
+use siftql::sql::load::{row, storable, Cell};
 use siftql::sql::{build, compile_rechecked, compile_with, to_inline, Dialect, Schema};
 use siftql::{Error, ErrorCode, Filter, Limits};
 
@@ -224,11 +224,12 @@ pub fn load_files(
     files: &[String],
     progress: ProgressArgs,
 ) -> Result<u64, Failure> {
+    let dialect = db.dialect();
     let mut loader = BatchLoader::begin(db, schema).map_err(db_failure)?;
     let mut meter = Meter::new(progress);
     std::thread::scope(|scope| {
         let (send, chunks) = mpsc::sync_channel::<Chunk>(4);
-        scope.spawn(move || read_rows(schema, files, &send));
+        scope.spawn(move || read_rows(schema, dialect, files, &send));
         // Returning early drops `chunks`, which stops the reader.
         for chunk in chunks {
             for cells in chunk.rows {
@@ -248,7 +249,7 @@ pub fn load_files(
 
 /// Reads the files' records into rows, sending them in chunks until the
 /// end, a bad record or the receiver hanging up.
-fn read_rows(schema: &Schema, files: &[String], send: &mpsc::SyncSender<Chunk>) {
+fn read_rows(schema: &Schema, dialect: Dialect, files: &[String], send: &mpsc::SyncSender<Chunk>) {
     let mut rows = Vec::with_capacity(CHUNK_ROWS);
     let failure = (|| {
         for name in files {
@@ -265,8 +266,10 @@ fn read_rows(schema: &Schema, files: &[String], send: &mpsc::SyncSender<Chunk>) 
                 if line.trim().is_empty() {
                     continue;
                 }
-                let cells =
-                    row(schema, line.trim_end_matches('\r')).map_err(|e| match e.code() {
+                let text = line.trim_end_matches('\r');
+                let cells = storable(dialect, text)
+                    .and_then(|()| row(schema, text))
+                    .map_err(|e| match e.code() {
                         ErrorCode::InvalidRecord => {
                             Failure::BadInput(format!("{name}: line {}: {}", i + 1, e.message()))
                         }

@@ -11,9 +11,10 @@ use axum::response::{IntoResponse, Response};
 use sea_query::Condition;
 use serde_json::{json, Value};
 use siftql::ast::{Condition as Cond, FieldPath, Group, Node, Operator};
+use siftql::eval::Predicate;
 use siftql::sql::driver::Driver;
 use siftql::sql::load::{row, Cell};
-use siftql::sql::{compile, compile_rechecked, Compiled, OnePass, Sort};
+use siftql::sql::{compile, compile_rechecked, OnePass, Sort};
 use siftql::Filter;
 
 use crate::cursor::Cursor;
@@ -259,9 +260,10 @@ async fn answer(
 /// What a request runs: the full condition and the order.
 struct Plan {
     condition: Condition,
-    /// The user's filter compiled, for its residual (what the rows the
-    /// condition selects must still pass).
-    user: Compiled,
+    /// What the rows the condition selects must still pass, when part of
+    /// the request could not be said exactly in SQL: the user's filter and
+    /// the search (the namespace is always exact).
+    residual: Option<Arc<Predicate>>,
     sort: Sort,
     cursor: Option<Cursor>,
 }
@@ -293,10 +295,15 @@ fn plan(app: &Service, req: &Request, namespace: Option<&str>) -> Result<Plan, A
         },
     )?;
     let mut condition = Condition::all().add(user.condition());
+    let mut residual = user.residual().map(|_| req.filter.root.clone());
     // The namespace and the search are ANDed outside the user's filter.
-    let mut outer = Vec::new();
     if let Some(ns) = namespace {
-        outer.push(node("namespace_id", Operator::Eq, ns, true));
+        let f = Filter {
+            root: Group::all(vec![node("namespace_id", Operator::Eq, ns, true)]),
+        };
+        let c = compile(&f, &app.config.schema, d)
+            .map_err(|e| ApiError::unprocessable(e.code().as_str(), e.message()))?;
+        condition = condition.add(c.condition());
     }
     if let Some(s) = &req.search {
         let fields = ["cluster_id", "cluster_name", "description"];
@@ -304,16 +311,25 @@ fn plan(app: &Service, req: &Request, namespace: Option<&str>) -> Result<Plan, A
             .iter()
             .map(|f| node(f, Operator::Text, s, false))
             .collect();
-        outer.push(Node::Group(Box::new(Group::any(any))));
-    }
-    if !outer.is_empty() {
-        let f = Filter {
-            root: Group::all(outer),
+        let search = Filter {
+            root: Group::all(vec![Node::Group(Box::new(Group::any(any)))]),
         };
-        let c = compile(&f, &app.config.schema, d)
+        // (On PostgreSQL a search with U+0000 is rechecked.)
+        let c = compile_rechecked(&search, &app.config.schema, d, &Default::default())
             .map_err(|e| ApiError::unprocessable(e.code().as_str(), e.message()))?;
         condition = condition.add(c.condition());
+        if c.residual().is_some() {
+            let mut both = vec![Node::Group(Box::new(search.root))];
+            both.extend(residual.take().map(|g| Node::Group(Box::new(g))));
+            residual = Some(Group::all(both));
+        }
     }
+    let residual = match residual {
+        Some(root) => Some(Arc::new(
+            Predicate::new(&Filter { root }).map_err(|e| database(e.message()))?,
+        )),
+        None => None,
+    };
     let sort = Sort::new(&app.config.schema, req.sorts.clone(), "cluster_id").map_err(|e| {
         let pointer = if req.sorts.len() == 1 {
             "/sort/field".to_owned()
@@ -340,7 +356,7 @@ fn plan(app: &Service, req: &Request, namespace: Option<&str>) -> Result<Plan, A
     };
     Ok(Plan {
         condition,
-        user,
+        residual,
         sort,
         cursor,
     })
@@ -354,7 +370,7 @@ fn execute(
     plan: &Plan,
 ) -> Result<(Arc<str>, bool), ApiError> {
     let schema = &app.config.schema;
-    let residual = plan.user.residual();
+    let residual = plan.residual.as_deref();
     // Only `Rows` reads each candidate's document to recheck it.
     let pass = match residual {
         Some(_) => OnePass::Rows,
@@ -400,7 +416,9 @@ fn execute(
         );
         // A rechecked condition's SQL does not tell the filter (two
         // filters can render the same): the filter does.
-        let recheck = residual.map_or_else(String::new, |_| req.filter.to_string());
+        let recheck = residual.map_or_else(String::new, |_| {
+            format!("{}\n{}", req.filter, req.search.as_deref().unwrap_or(""))
+        });
         format!("{sql}\n{page}\n{recheck}")
     });
     if let Some(hit) = key.as_deref().and_then(|k| app.cache.get(k)) {

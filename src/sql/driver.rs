@@ -250,6 +250,7 @@ impl<'d> BatchLoader<'d> {
     /// nothing of it is added); a failure of the database to take a batch,
     /// [`ErrorCode::Database`].
     pub fn push(&mut self, text: &str) -> Result<(), Error> {
+        super::load::storable(self.driver.dialect(), text)?;
         self.push_row(row(self.schema, text)?)
     }
 

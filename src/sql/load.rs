@@ -373,6 +373,52 @@ pub fn row(schema: &Schema, text: &str) -> Result<Vec<Cell>, Error> {
     Ok(cells)
 }
 
+/// Whether `dialect` can store a record (JSON text): PostgreSQL's `text`
+/// and `jsonb` cannot hold U+0000, so a record with a `\u0000` escape in a
+/// key or string anywhere is [`ErrorCode::InvalidRecord`] there (naming the
+/// field). [`BatchLoader::push`](super::driver::BatchLoader::push) checks
+/// it; a loader of its own that makes rows with [`row`] should too.
+pub fn storable(dialect: Dialect, text: &str) -> Result<(), Error> {
+    // Only the escape can put U+0000 in JSON text.
+    if dialect != Dialect::Postgres || !text.contains("u0000") {
+        return Ok(());
+    }
+    fn nul_at(v: &Value, path: &mut Vec<String>) -> bool {
+        match v {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().enumerate().any(|(i, v)| {
+                path.push(i.to_string());
+                let found = nul_at(v, path);
+                if !found {
+                    path.pop();
+                }
+                found
+            }),
+            Value::Object(m) => m.iter().any(|(k, v)| {
+                path.push(k.replace('\0', "\\u0000"));
+                let found = k.contains('\0') || nul_at(v, path);
+                if !found {
+                    path.pop();
+                }
+                found
+            }),
+            _ => false,
+        }
+    }
+    let Ok(v) = serde_json::from_str::<Value>(text) else {
+        // `row` says what is wrong with it.
+        return Ok(());
+    };
+    let mut path = Vec::new();
+    if nul_at(&v, &mut path) {
+        return Err(invalid(format!(
+            "field `{}` holds U+0000 (`\\u0000`), which PostgreSQL text and JSON cannot store",
+            path.join(".")
+        )));
+    }
+    Ok(())
+}
+
 /// The column names of [`row`]'s cells, in order.
 pub(crate) fn row_columns(schema: &Schema) -> Vec<&str> {
     schema

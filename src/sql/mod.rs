@@ -84,7 +84,8 @@ use sea_query::{Alias, Condition, Expr, Query, SelectStatement, Value as SqlValu
 use serde_json::Value;
 
 use crate::ast::{
-    Condition as FilterCondition, Filter, Fold, Group, GroupParts, Node, Operand, Operator, Scope,
+    Condition as FilterCondition, FieldPath, Filter, Fold, Group, GroupParts, Node, Operand,
+    Operator, Scope,
 };
 use crate::check::check_operand;
 use crate::error::{Error, ErrorCode};
@@ -118,6 +119,11 @@ pub enum Gap {
     /// round a product to zero the way the evaluator does (it raises an
     /// error instead; see `sql::geo`).
     TinyRadius,
+    /// A field name or string value with U+0000 on PostgreSQL, whose text
+    /// cannot hold it (no stored text holds it either: loading refuses it,
+    /// see [`load::storable`]), or a string value with U+0000 on SQLite,
+    /// whose `length` and `substr` stop at it (stored text may hold it).
+    Nul,
 }
 
 /// Whether `dialect` compiles `op` at all; `Err` says what is missing. This
@@ -149,6 +155,10 @@ fn gap_error(dialect: Dialect, gap: Gap) -> Error {
             "a `geo_radius` radius under {} m cannot be compiled for {dialect}",
             geo::MIN_PG_RADIUS
         ),
+        Gap::Nul => format!(
+            "U+0000 in this field or value has no exact SQL for {dialect} (PostgreSQL text \
+             cannot hold it; SQLite's string functions stop at it)"
+        ),
         Gap::StructuredValue => {
             "comparing with an array or object value, or an integer beyond 64 bits, has no SQL translation yet".to_owned()
         }
@@ -158,6 +168,29 @@ fn gap_error(dialect: Dialect, gap: Gap) -> Error {
         format!("{what} (dialect {dialect})"),
     )
     .with_help("see the capability table in the README")
+}
+
+/// Whether the dialect's text holds the field's name and the value's
+/// strings as the evaluator does: PostgreSQL's holds no U+0000, and
+/// SQLite's `length` and `substr` stop at one.
+fn holds_text(dialect: Dialect, field: &FieldPath, value: &Value) -> Result<(), Gap> {
+    fn has_nul(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().any(has_nul),
+            Value::Object(m) => m.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+            _ => false,
+        }
+    }
+    let nul = if dialect == Dialect::Postgres {
+        field.as_str().contains('\0') || has_nul(value)
+    } else {
+        dialect == Dialect::Sqlite && has_nul(value)
+    };
+    if nul {
+        return Err(Gap::Nul);
+    }
+    Ok(())
 }
 
 /// A compiled filter: a condition over the schema's table.
@@ -586,40 +619,44 @@ impl Fold for Compiler<'_> {
             .map_err(|e| e.with_span(c.span, "this field"))?;
         let ci = !scope.case_sensitive;
         let before = self.walks.get();
-        let cond = capability(self.dialect, c.operator).and_then(|()| match place {
-            Place::Column(col) => {
-                let two_valued = scope.negated;
-                column::condition(
+        let cond = capability(self.dialect, c.operator)
+            .and_then(|()| holds_text(self.dialect, &c.field, &value))
+            .and_then(|()| match place {
+                Place::Column(col) => {
+                    let two_valued = scope.negated;
+                    column::condition(
+                        self.dialect,
+                        self.schema,
+                        col,
+                        c,
+                        &value,
+                        Mode { ci, two_valued },
+                        self.walks,
+                    )
+                }
+                Place::Json { column, path } => json_path::At::new(
                     self.dialect,
-                    self.schema,
-                    col,
-                    c,
-                    &value,
-                    Mode { ci, two_valued },
+                    column,
+                    &path,
+                    self.schema.document.as_deref() == Some(column),
                     self.walks,
                 )
-            }
-            Place::Json { column, path } => json_path::At::new(
-                self.dialect,
-                column,
-                &path,
-                self.schema.document.as_deref() == Some(column),
-                self.walks,
-            )
-            .and_then(|at| at.condition(c.operator, &value, ci)),
-        });
+                .and_then(|at| at.condition(c.operator, &value, ci)),
+            });
         let cond = match cond {
             Ok(cond) => cond,
             // Holds wherever the condition could: a superset the dialect
             // can say, else TRUE; under an odd number of `NOT`s FALSE (so
             // that the `NOT` holds).
-            Err(_) if self.recheck => {
+            Err(g) if self.recheck => {
                 self.rechecked.set(true);
                 self.walks.set(before);
-                match self.superset(c, &value, scope)? {
-                    Some(cond) => cond,
-                    None => always(!scope.negated),
-                }
+                // (A superset would bind the same text.)
+                let superset = match g {
+                    Gap::Nul => None,
+                    _ => self.superset(c, &value, scope)?,
+                };
+                superset.unwrap_or_else(|| always(!scope.negated))
             }
             Err(g) => return Err(gap_error(self.dialect, g).with_span(c.span, "")),
         };

@@ -28,7 +28,30 @@ on_every_database!(
     the_pool_is_bounded,
     a_deadline_stops_the_statement,
     a_client_that_leaves_stops_its_statement,
+    failures_are_500_with_an_id,
 );
+
+/// A failure of the database (here: its table was dropped) is answered 500
+/// with a generic message and a request id, in the body and in
+/// `X-Request-Id`; the database's own words stay in the server's log.
+fn failures_are_500_with_an_id(s: &Api) {
+    let mut db = connect(&s.table.url).unwrap();
+    db.execute(&format!("DROP TABLE {}", s.table.name)).unwrap();
+    db.close().unwrap();
+    let r = s.list(&serde_json::json!({"filter": "status = completed"}));
+    let e = r.error(500);
+    assert_eq!(e["code"], "internal_error");
+    let id = e["request_id"].as_str().expect("a request id");
+    assert_eq!(id.len(), 12, "{id}");
+    assert_eq!(r.headers["x-request-id"], id);
+    assert!(e["message"].as_str().unwrap().contains(id));
+    for word in [s.table.name.as_str(), "exist", "SQL", "database error"] {
+        assert!(!r.body.contains(word), "{word} in {}", r.body);
+    }
+    // Two failures, two ids.
+    let again = s.list(&serde_json::json!({})).error(500);
+    assert_ne!(again["request_id"], e["request_id"]);
+}
 
 /// What the probes of one service share.
 #[derive(Default)]
