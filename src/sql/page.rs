@@ -170,7 +170,11 @@ impl Sort {
                 continue;
             };
             let lhs = ordered_column(dialect, c);
-            let rhs = ordered(dialect, c.ty, v);
+            // A timestamp's literal is its instant already.
+            let rhs = match c.ty {
+                ColumnType::Timestamp => v,
+                _ => ordered(dialect, c.ty, v),
+            };
             let beyond = if *desc {
                 lhs.clone().lt(rhs.clone())
             } else {
@@ -285,8 +289,18 @@ fn literal(d: Dialect, c: &Column, cell: &Cell) -> Result<Option<Expr>, Error> {
     let v = match (c.ty, cell) {
         (_, Cell::Null) => return Ok(None),
         (ColumnType::Text, Cell::Text(s)) => text(s.as_str()),
-        // A parameter's type must be known for `length` and `||`.
-        (ColumnType::Timestamp, Cell::Text(s)) => d.apply(d.typed_text(), text(s.as_str())),
+        (ColumnType::Timestamp, Cell::Text(s)) => match crate::eval::instant(s) {
+            Some(nanos) => d.fragment(d.instant_literal(nanos)),
+            None => {
+                return Err(Error::new(
+                    ErrorCode::InvalidRecord,
+                    format!(
+                        "a position in this order has `{s}` for `{}`, which is not an RFC 3339 date-time or date",
+                        c.field
+                    ),
+                ))
+            }
+        },
         (ColumnType::Integer, Cell::Int(i)) => Expr::val(SqlValue::BigInt(Some(*i))),
         (ColumnType::Float, Cell::Float(f)) => Expr::val(SqlValue::Double(Some(*f))),
         (ColumnType::Float, Cell::Int(i)) => Expr::val(SqlValue::Double(Some(*i as f64))),

@@ -7,7 +7,7 @@
 //! | function | meaning |
 //! |---|---|
 //! | `siftql_lower(text)` | Unicode lowercase, character by character |
-//! | `siftql_instant(text)` | an RFC 3339 date-time or date as nanoseconds since the epoch, else `NULL` |
+//! | `siftql_instant(text)` | an RFC 3339 date-time or date as text that orders as its instant does (the nanoseconds since the epoch, in 32 hex digits with the sign bit flipped), else `NULL` |
 //! | `regexp(pattern, text)` | Rust `regex` search (the `REGEXP` operator) |
 //! | `siftql_leaves(json, path, mode)` | the values at a path, walked as the evaluator walks it (see `sql::json`) |
 //! | `siftql_phrase(text, phrase)` | the `phrase` operator on one string |
@@ -60,7 +60,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         Ok(ctx
             .get::<Option<String>>(0)?
             .and_then(|s| instant(&s))
-            .and_then(|n| i64::try_from(n).ok()))
+            .map(super::dialect::instant_key))
     })?;
     conn.create_scalar_function("regexp", 2, flags, |ctx| {
         let re = ctx.get_or_create_aux(

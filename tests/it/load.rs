@@ -232,7 +232,13 @@ fn documents_come_back_byte_for_byte() {
         r#"{"cluster_id": "d1", "k": 1, "a": {}, "arr": [], "nest": [[[]]], "meta": {"b": 1, "a": 2}}"#,
     ];
     on_every_database(|db, schema| {
-        let docs: Vec<String> = docs.iter().map(|d| (*d).to_owned()).collect();
+        let mut docs: Vec<String> = docs.iter().map(|d| (*d).to_owned()).collect();
+        // PostgreSQL's text and JSON hold no U+0000: that record is refused.
+        if db.dialect() == siftql::sql::Dialect::Postgres {
+            let e = siftql::sql::load::storable(db.dialect(), &docs[3]).unwrap_err();
+            assert!(e.message().contains("field `s` holds U+0000"), "{e}");
+            docs.remove(3);
+        }
         load(db, schema, &docs);
         assert_eq!(documents(db, schema), docs);
         // Again over rows of the same keys (PostgreSQL: the staging table

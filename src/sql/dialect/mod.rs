@@ -27,6 +27,8 @@
 mod mysql;
 mod postgres;
 mod sqlite;
+#[cfg(feature = "sqlite")]
+pub(crate) use sqlite::instant_key;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -708,6 +710,66 @@ impl FromStr for Dialect {
                     .with_help(format!("dialects: {}", names.join(", ")))
             })
     }
+}
+
+/// How a dialect spells what [`arithmetic_instant`] needs.
+pub(crate) struct InstantSql {
+    /// `substr(text, from, count)`.
+    pub substr: &'static str,
+    /// The length of a text in characters.
+    pub length: &'static str,
+    /// `{}`, a digit string, as an integer.
+    pub int: &'static str,
+    /// `{}`, an integer expression, as an exact decimal integer wide enough
+    /// for nanoseconds since the epoch over years 0000–9999.
+    pub wide: &'static str,
+    /// Template of the days from 1970-01-01 to the date `YYYY-MM-DD` that
+    /// the text `?` starts with (year 0000 included).
+    pub days: &'static str,
+}
+
+/// Template of an RFC 3339 date-time or date (validated: a `timestamp`
+/// column's text, or a value checked with [`crate::eval::instant`]) as an
+/// exact integer of nanoseconds since the epoch, as the evaluator reads
+/// it: any year 0000–9999, any offset up to ±23:59, the fraction truncated
+/// to nanoseconds, a leap second (`:60`) as 59.999999999 s. The database's
+/// date-time types are not involved (they refuse year 0000 or offsets past
+/// ±14:00 or ±15:59, and keep microseconds), so instants hold over the
+/// whole range of RFC 3339; only a date's day number comes from the
+/// database's date arithmetic.
+pub(crate) fn arithmetic_instant(s: &InstantSql) -> String {
+    let sub = |from: &str, count: &str| format!("{}(?, {from}, {count})", s.substr);
+    let int = |e: &str| s.int.replace("{}", e);
+    let len = format!("{}(?)", s.length);
+    let second = int(&sub("18", "2"));
+    let leap = format!("{second} = 60");
+    let zulu = format!("UPPER({}) = 'Z'", sub(&len, "1"));
+    let offset = format!(
+        "(CASE WHEN {zulu} THEN 0 ELSE (CASE WHEN {} = '-' THEN -1 ELSE 1 END) * ({} * 3600 + {} * 60) END)",
+        sub(&format!("{len} - 5"), "1"),
+        int(&sub(&format!("{len} - 4"), "2")),
+        int(&sub(&format!("{len} - 1"), "2")),
+    );
+    let seconds = format!(
+        "{} * 86400 + {} * 3600 + {} * 60 + (CASE WHEN {leap} THEN 59 ELSE {second} END) - {offset}",
+        s.wide.replace("{}", s.days),
+        int(&sub("12", "2")),
+        int(&sub("15", "2")),
+    );
+    // The fraction's digits run from position 21 to the offset.
+    let digits = format!("(CASE WHEN {zulu} THEN {len} - 21 ELSE {len} - 26 END)");
+    let fraction = format!(
+        "(CASE WHEN {leap} THEN 999999999 WHEN {} = '.' THEN {} ELSE 0 END)",
+        sub("20", "1"),
+        int(&format!(
+            "RPAD({}, 9, '0')",
+            sub("21", &format!("LEAST({digits}, 9)"))
+        )),
+    );
+    format!(
+        "(CASE WHEN {len} = 10 THEN {} * 86400000000000 ELSE ({seconds}) * 1000000000 + {fraction} END)",
+        s.wide.replace("{}", s.days),
+    )
 }
 
 #[cfg(test)]

@@ -71,16 +71,23 @@ impl SqlDialect for MySqlDialect {
         )
     }
 
-    // The offset comes off the end and goes through CONVERT_TZ.
+    // Nanoseconds as a `DECIMAL`, from the digits; `DATEDIFF` counts the
+    // days (MySQL's day numbers go wrong in January and February of year
+    // 0000, so years before 1000 are counted 400 years, 146,097 days, later).
     fn instant(&self) -> String {
-        "(CASE WHEN CHAR_LENGTH(?) = 10 THEN CAST(? AS DATETIME(6)) \
-         WHEN RIGHT(?, 1) IN ('Z', 'z') THEN CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 1), 'T', ' '), 't', ' ') AS DATETIME(6)) \
-         ELSE CONVERT_TZ(CAST(REPLACE(REPLACE(LEFT(?, CHAR_LENGTH(?) - 6), 'T', ' '), 't', ' ') AS DATETIME(6)), RIGHT(?, 6), '+00:00') END)"
-            .to_owned()
+        super::arithmetic_instant(&super::InstantSql {
+            substr: "SUBSTR",
+            length: "CHAR_LENGTH",
+            int: "CAST({} AS SIGNED)",
+            wide: "CAST({} AS DECIMAL(30,0))",
+            days: "(CASE WHEN SUBSTR(?, 1, 4) < '1000' \
+                   THEN DATEDIFF(CONCAT(LPAD(CAST(SUBSTR(?, 1, 4) AS SIGNED) + 400, 4, '0'), SUBSTR(?, 5, 6)), '1970-01-01') - 146097 \
+                   ELSE DATEDIFF(SUBSTR(?, 1, 10), '1970-01-01') END)",
+        })
     }
 
     fn instant_literal(&self, nanos: i128) -> Fragment {
-        Fragment::new("CAST(? AS DATETIME(6))", vec![text(utc(nanos))])
+        Fragment::new("CAST(? AS DECIMAL(30,0))", vec![text(nanos.to_string())])
     }
 
     fn json_path(&self, path: &[String]) -> Result<(), Gap> {
@@ -425,23 +432,6 @@ fn key_path(keys: &[String]) -> String {
         p.push_str(&quote_key(k));
         p
     })
-}
-
-/// Nanoseconds since the epoch as a UTC `DATETIME(6)` literal.
-fn utc(nanos: i128) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
-        return String::new();
-    };
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
-    )
 }
 
 /// `{"lat": n, "lon": n}`.

@@ -87,15 +87,23 @@ impl SqlDialect for PostgresDialect {
         ))
     }
 
-    // A bare date is midnight UTC, whatever the session's time zone.
+    // Nanoseconds as `numeric`, from the digits; `make_date` (which has no
+    // year 0) counts the days of the year plus 400, 146,097 days later.
     fn instant(&self) -> String {
-        "CAST(CASE WHEN length(?) = 10 THEN ? || 'T00:00:00Z' ELSE ? END AS timestamptz)".to_owned()
+        super::arithmetic_instant(&super::InstantSql {
+            substr: "substr",
+            length: "length",
+            int: "CAST({} AS bigint)",
+            wide: "CAST({} AS numeric)",
+            days: "(make_date(CAST(substr(?, 1, 4) AS int) + 400, CAST(substr(?, 6, 2) AS int), \
+                   CAST(substr(?, 9, 2) AS int)) - DATE '1970-01-01' - 146097)",
+        })
     }
 
     fn instant_literal(&self, nanos: i128) -> Fragment {
         Fragment::new(
-            "CAST(CAST(? AS text) AS timestamptz)",
-            vec![text(utc(nanos))],
+            "CAST(CAST(? AS text) AS numeric)",
+            vec![text(nanos.to_string())],
         )
     }
 
@@ -579,17 +587,6 @@ fn jsonpath(path: &[String]) -> String {
         p.push('"');
     }
     p
-}
-
-/// Nanoseconds since the epoch as an RFC 3339 UTC date-time.
-fn utc(nanos: i128) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// `{"lat", "lon"}` first (both numbers, or no point at all), then a

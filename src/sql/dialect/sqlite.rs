@@ -84,7 +84,7 @@ impl SqlDialect for SqliteDialect {
     }
 
     fn instant_literal(&self, nanos: i128) -> Fragment {
-        Fragment::new("?", vec![Expr::val(nanos as i64)])
+        Fragment::new("?", vec![text(instant_key(nanos))])
     }
 
     fn parse_instant(&self) -> Option<&'static str> {
@@ -310,4 +310,12 @@ impl SqlDialect for SqliteDialect {
             .collect();
         format!(" ON CONFLICT({key}) DO UPDATE SET {}", set.join(", "))
     }
+}
+
+/// An instant (nanoseconds since the epoch) as text that orders as the
+/// instants do, byte by byte, over the whole range of RFC 3339 (no 64-bit
+/// integer holds its nanoseconds): the 128-bit value with its sign bit
+/// flipped, in 32 hex digits. `siftql_instant` returns it.
+pub(crate) fn instant_key(nanos: i128) -> String {
+    format!("{:032x}", (nanos as u128) ^ (1 << 127))
 }
