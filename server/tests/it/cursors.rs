@@ -59,7 +59,11 @@ fn instants_past_the_date_types(s: &Api) {
             let t = |id: &str| stamps[id[1..].parse::<usize>().unwrap()];
             let op = if direction == "asc" { ">=" } else { "<=" };
             let f = format!("cluster_id = {b:?} and created_at {op} {:?}", t(a));
-            assert_eq!(matches(&f), std::slice::from_ref(b), "{direction}: {a} then {b}");
+            assert_eq!(
+                matches(&f),
+                std::slice::from_ref(b),
+                "{direction}: {a} then {b}"
+            );
         }
         let body = json!({"filter": ours, "sort": sort, "limit": 1});
         let mut walked = Vec::new();
