@@ -230,8 +230,8 @@ pub struct Service {
     connect: Arc<Connect>,
     /// The dialect of every connection, learnt from the first.
     dialect: Dialect,
-    /// The connections.
-    pool: r2d2::Pool<Manager>,
+    /// The connections (taken only when the service is dropped).
+    pool: Option<r2d2::Pool<Manager>>,
     /// What opens them.
     opener: Arc<Opener>,
     /// A permit for each request the pool may have running or waiting.
@@ -326,7 +326,7 @@ impl Service {
             .build_unchecked(Manager(Arc::clone(&opener)));
         Ok(Service {
             dialect,
-            pool,
+            pool: Some(pool),
             opener,
             slots: Arc::new(Semaphore::new(size as usize + config.queue)),
             cache: Cache::new(watcher, config.cache_entries, config.cache_bytes),
@@ -386,6 +386,29 @@ impl Service {
         let max = self.config.max_connections;
         let headers = self.config.header_timeout;
         http::serve(self.router(), listener, max, headers, shutdown).await
+    }
+}
+
+impl Drop for Service {
+    /// Closes the connections on a thread of their own: closing a
+    /// PostgreSQL connection blocks on a runtime of the driver's, which
+    /// cannot run on an async runtime's thread (where the last request or
+    /// the server's shutdown may drop the service).
+    fn drop(&mut self) {
+        let pool = self.pool.take();
+        let first = self
+            .opener
+            .first
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let close = move || drop((pool, first));
+        match tokio::runtime::Handle::try_current() {
+            Ok(_) => {
+                let _ = std::thread::spawn(close).join();
+            }
+            Err(_) => close(),
+        }
     }
 }
 

@@ -58,8 +58,11 @@ impl Service {
         f: impl FnOnce(&mut dyn Driver) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let wait = deadline.saturating_duration_since(Instant::now());
-        let mut conn = self
+        let pool = self
             .pool
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the pool is taken only when the service drops"));
+        let mut conn = pool
             .get_timeout(wait.max(std::time::Duration::from_millis(1)))
             .map_err(|e| {
                 let why = e.to_string();

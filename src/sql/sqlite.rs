@@ -400,8 +400,15 @@ impl Driver for Connection {
     // Readers do not wait for a writer, and the other way round; the file
     // is read through a memory map (no read call a page) of up to 1 GiB.
     fn tune_for_reads(&mut self) -> Result<(), Error> {
-        self.pragma_update(None, "journal_mode", "WAL")
+        // Setting the mode takes a lock a writer may hold (and does not
+        // wait for it): only when the file is not in WAL mode already.
+        let mode: String = self
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .map_err(db_error)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            self.pragma_update(None, "journal_mode", "WAL")
+                .map_err(db_error)?;
+        }
         // (An in-memory database answers no row.)
         self.execute_batch("PRAGMA mmap_size = 1073741824")
             .map_err(db_error)

@@ -439,8 +439,13 @@ impl Drop for Server {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        // The server shuts down without a panic (closing PostgreSQL
+        // connections on the runtime's thread once did).
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            let clean = t.join().is_ok();
+            if !std::thread::panicking() {
+                assert!(clean, "the server panicked while shutting down");
+            }
         }
     }
 }
