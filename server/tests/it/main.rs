@@ -7,6 +7,7 @@
 //! Every test loads [`records`] into a table of its own (a database file
 //! of its own on SQLite), dropped when the test ends.
 
+mod adversarial;
 mod auth;
 mod cursors;
 mod errors;

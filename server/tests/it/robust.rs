@@ -374,7 +374,7 @@ fn a_client_that_leaves_stops_its_statement(s: &Api) {
 }
 
 /// A POST of `body` to the list endpoint, closing the connection after.
-fn request(body: &str) -> Vec<u8> {
+pub(crate) fn request(body: &str) -> Vec<u8> {
     format!(
         "POST /v1/clusters/list HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
          content-length: {}\r\nconnection: close\r\n\r\n{body}",
