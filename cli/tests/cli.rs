@@ -584,3 +584,69 @@ fn query_into_a_closed_pipe_exits_quietly() {
     assert_eq!(text(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// A database that cannot be reached or opened: the cause and the address
+/// (never a bare "db error"), exit 1, the password not shown.
+#[test]
+fn database_failures_say_why() {
+    for (url, shown, cause) in [
+        (
+            "postgres://postgres:secret@127.0.0.1:1/test",
+            "postgres://postgres:***@127.0.0.1:1/test",
+            "Connection refused",
+        ),
+        (
+            "mysql://root:secret@127.0.0.1:1/test",
+            "mysql://root:***@127.0.0.1:1/test",
+            "Connection refused",
+        ),
+    ] {
+        let out = siftql(&["query", "--db", url, "true"], None);
+        assert_eq!(out.status.code(), Some(1), "{url}");
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("cannot connect to {shown}")), "{err}");
+        assert!(err.contains(cause), "{err}");
+        assert!(!err.contains("secret"), "{err}");
+    }
+    // A database the server does not have.
+    if let Ok(url) = std::env::var("SIFTQL_TEST_POSTGRES_URL") {
+        let (base, _) = url.rsplit_once('/').unwrap();
+        let out = siftql(
+            &[
+                "query",
+                "--db",
+                &format!("{base}/siftql_no_such_db"),
+                "true",
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("database \"siftql_no_such_db\" does not exist"),
+            "{err}"
+        );
+    } else {
+        eprintln!("SIFTQL_TEST_POSTGRES_URL is unset: the unknown-database case skipped");
+    }
+    if let Ok(url) = std::env::var("SIFTQL_TEST_MYSQL_URL") {
+        let (base, _) = url.rsplit_once('/').unwrap();
+        let out = siftql(
+            &[
+                "query",
+                "--db",
+                &format!("{base}/siftql_no_such_db"),
+                "true",
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("Unknown database 'siftql_no_such_db'"),
+            "{err}"
+        );
+    } else {
+        eprintln!("SIFTQL_TEST_MYSQL_URL is unset: the unknown-database case skipped");
+    }
+}
