@@ -1,7 +1,7 @@
 //! The adversarial pass, replayed over loopback on every database (bounded
 //! in count and time: seconds each). What one client tried:
 //!
-//! 1. many requests at once (here 200): every one is answered 200 or 503
+//! 1. many requests at once (here 400): every one is answered 200 or 503
 //!    with `Retry-After`, none 500, and the database takes new connections
 //!    afterwards;
 //! 2. an expensive filter past its deadline: 504, and the database runs
@@ -65,7 +65,7 @@ fn many_at_once(s: &Api) {
     let server = serve(s, Config::default());
     let body = json!({"filter": "status = completed or num_clusters > 3", "limit": 20}).to_string();
     let answers: Vec<String> = std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..200)
+        let threads: Vec<_> = (0..400)
             .map(|_| scope.spawn(|| exchange(&server, &body)))
             .collect();
         threads.into_iter().map(|t| t.join().unwrap()).collect()
