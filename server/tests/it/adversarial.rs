@@ -30,7 +30,7 @@ use serde_json::json;
 use siftql::sql::driver::connect;
 use siftql_server::{Config, Service};
 
-use crate::robust::{request, Server};
+use crate::robust::{ends_within, request, Server};
 use crate::{on_every_database, Api, Kind};
 
 on_every_database!(
@@ -126,7 +126,7 @@ fn an_expensive_filter_past_its_deadline(s: &Api) {
         assert!(took < Duration::from_secs(3), "answered after {took:?}");
     }
     assert!(
-        idle_within(s, Duration::from_secs(1)),
+        ends_within(&s.table, &s.table.name, Duration::from_secs(1)),
         "the database still runs the request's statement"
     );
     // The server answers the next request.
@@ -135,49 +135,6 @@ fn an_expensive_filter_past_its_deadline(s: &Api) {
         &json!({"filter": "cluster_id = x00001"}).to_string(),
     );
     assert!(next.starts_with("HTTP/1.1 200"), "{next}");
-}
-
-/// Whether, within `within`, the database runs no statement on the table.
-fn idle_within(s: &Api, within: Duration) -> bool {
-    let like = format!("%{}%", s.table.name);
-    let start = Instant::now();
-    loop {
-        let busy = match s.table.kind {
-            Kind::Postgres => {
-                let mut c = siftql::sql::postgres::connect(&s.table.url).unwrap();
-                let n: i64 = c
-                    .query_one(
-                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE $1 \
-                         AND state = 'active' AND pid <> pg_backend_pid()",
-                        &[&like],
-                    )
-                    .unwrap()
-                    .get(0);
-                n > 0
-            }
-            Kind::Mariadb => {
-                use siftql::sql::mysql::Queryable;
-                let mut c = siftql::sql::mysql::connect(&s.table.url).unwrap();
-                let n: Option<i64> = c
-                    .exec_first(
-                        "SELECT count(*) FROM information_schema.PROCESSLIST \
-                         WHERE INFO LIKE ? AND INFO NOT LIKE '%PROCESSLIST%' AND COMMAND = 'Query'",
-                        (like.as_str(),),
-                    )
-                    .unwrap();
-                n.unwrap_or(0) > 0
-            }
-            // No process list: the next request's answer tells.
-            Kind::Sqlite => false,
-        };
-        if !busy {
-            return true;
-        }
-        if start.elapsed() > within {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn large_answers_and_the_cache(s: &Api) {

@@ -234,8 +234,9 @@ fn still_running(table: &Table, marker: &str) -> Option<bool> {
     }
 }
 
-/// Waits up to `within` for the tagged statement to end on the database.
-fn ends_within(table: &Table, marker: &str, within: Duration) -> bool {
+/// Waits up to `within` for the statements with `marker` in their text to
+/// end on the database (on SQLite, which has no process list: at once).
+pub(crate) fn ends_within(table: &Table, marker: &str, within: Duration) -> bool {
     let start = Instant::now();
     loop {
         match still_running(table, marker) {
