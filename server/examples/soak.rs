@@ -280,6 +280,9 @@ fn main() -> ExitCode {
 
     // The base records, then the server.
     let mut db = connect(&url).expect("the database connects");
+    // As `siftql serve` does: SQLite's file in WAL mode before anything
+    // writes, so that readers and the loader do not wait for each other.
+    db.tune_for_reads().expect("the connection takes the settings");
     let schema = schema(&table);
     let mut load = BatchLoader::begin(db.as_mut(), &schema).expect("a load begins");
     for i in 0..BASE {
