@@ -32,6 +32,7 @@ mod value;
 pub(crate) use fold::lower;
 #[cfg(feature = "sql")]
 pub(crate) use instant::instant;
+#[cfg(feature = "sql")]
 pub(crate) use record::repeated_key;
 pub use record::{
     lookup_json, ClusterRecord, Direct, Field, Found, Leaf, RawBuffer, RawRecord, Record,
