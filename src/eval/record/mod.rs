@@ -13,6 +13,7 @@ mod raw;
 
 pub use cluster::ClusterRecord;
 pub use json::lookup_json;
+#[cfg(feature = "sql")]
 pub(crate) use raw::repeated_key;
 pub use raw::{RawBuffer, RawRecord};
 
