@@ -282,7 +282,8 @@ fn main() -> ExitCode {
     let mut db = connect(&url).expect("the database connects");
     // As `siftql serve` does: SQLite's file in WAL mode before anything
     // writes, so that readers and the loader do not wait for each other.
-    db.tune_for_reads().expect("the connection takes the settings");
+    db.tune_for_reads()
+        .expect("the connection takes the settings");
     let schema = schema(&table);
     let mut load = BatchLoader::begin(db.as_mut(), &schema).expect("a load begins");
     for i in 0..BASE {
@@ -355,7 +356,21 @@ fn main() -> ExitCode {
     let _ = loader.wait();
     stop.notify_one();
     let _ = server.join();
+    // How large the table grew under the loader.
+    let mut rows_at_end = None;
     if let Ok(mut db) = connect(&url) {
+        let count = sea_query::Query::select()
+            .expr(sea_query::Func::count(sea_query::Expr::col(
+                sea_query::Asterisk,
+            )))
+            .from(sea_query::Alias::new(&table))
+            .to_owned();
+        if let Ok(rows) = db.rows(&count) {
+            rows_at_end = match rows.first().and_then(|r| r.first()) {
+                Some(siftql::sql::load::Cell::Int(n)) => Some(*n),
+                _ => None,
+            };
+        }
         let _ = db.execute(&format!("DROP TABLE IF EXISTS {table}"));
     }
 
@@ -373,10 +388,11 @@ fn main() -> ExitCode {
     let requests = tally.requests.load(Ordering::Relaxed);
     let errors = tally.errors.load(Ordering::Relaxed);
     println!(
-        "soak {}: {clients} clients, {:.1} s: {requests} requests ({:.0}/s), {} cursor walks, \
-         {} × 503, {errors} errors; p50 {:.1} ms, p99 {:.1} ms; peak RSS {} MiB",
+        "soak {}: {clients} clients, {:.1} s, {BASE} to {} records: {requests} requests ({:.0}/s), \
+         {} cursor walks, {} × 503, {errors} errors; p50 {:.1} ms, p99 {:.1} ms; peak RSS {} MiB",
         siftql::sql::redacted(&url),
         elapsed.as_secs_f64(),
+        rows_at_end.map_or("?".to_owned(), |n| n.to_string()),
         requests as f64 / elapsed.as_secs_f64(),
         tally.walks.load(Ordering::Relaxed),
         tally.overloaded.load(Ordering::Relaxed),
