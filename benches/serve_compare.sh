@@ -29,7 +29,7 @@ run() { # label binary db table
   # Warm: every body once.
   wrk -t1 -c1 -d2s -s benches/serve_load.lua "$url" > /dev/null
   printf '%-8s %-10s ' "$1" "${3%%:*}"
-  wrk -t2 -c"$clients" -d"${seconds}s" -s benches/serve_load.lua "$url" | tail -1
+  wrk -t2 -c"$clients" -d"${seconds}s" --timeout 60s -s benches/serve_load.lua "$url" | tail -1
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
