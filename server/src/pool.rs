@@ -160,6 +160,14 @@ impl Ticket {
         cancelled
     }
 
+    /// Whether the request has not got a connection yet.
+    pub(crate) fn waiting(&self) -> bool {
+        matches!(
+            *self.state.lock().unwrap_or_else(|e| e.into_inner()),
+            State::Waiting
+        )
+    }
+
     /// Whether the request was cancelled.
     pub(crate) fn cancelled(&self) -> bool {
         matches!(

@@ -82,9 +82,14 @@ impl Service {
         });
         let interrupted = ticket.finish();
         // An interruption may reach the connection after its statement
-        // ended, and a failed one may be in any state: neither is used
-        // again.
-        if interrupted || out.is_err() {
+        // ended, and one the database failed on may be in any state:
+        // neither is used again. (A request refused for what it asked, a
+        // bad cursor say, leaves its connection as it was.)
+        let failed = out
+            .as_ref()
+            .err()
+            .is_some_and(|e| e.status.is_server_error());
+        if interrupted || failed {
             self.opener.renew(&mut conn);
         }
         if interrupted || Instant::now() >= deadline {
@@ -236,7 +241,15 @@ async fn answer(
     });
     let joined = tokio::time::timeout_at(deadline.into(), task)
         .await
-        .map_err(|_| timed_out(&app))?;
+        .map_err(|_| {
+            // Still waiting for a connection: the server is busy, the
+            // request did not run.
+            if guard.ticket.waiting() {
+                busy("no database connection was free before the request's deadline; retry shortly")
+            } else {
+                timed_out(&app)
+            }
+        })?;
     guard.armed = false;
     let ((body, hit), compile_time, total) =
         joined.map_err(|e| database(&format!("the query task failed: {e}")))??;

@@ -8,7 +8,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,7 @@ use crate::{on_every_database, Api, Kind, Table};
 on_every_database!(
     the_pool_is_bounded,
     a_deadline_stops_the_statement,
+    waiting_past_the_deadline_is_503,
     a_client_that_leaves_stops_its_statement,
     failures_are_500_with_an_id,
 );
@@ -61,8 +62,8 @@ struct Shared {
     peak: AtomicUsize,
     /// Whether reads first run the slow statement.
     slow: AtomicBool,
-    /// Whether reads first sleep (outside the database).
-    sleep: AtomicBool,
+    /// How long reads first sleep (outside the database), in milliseconds.
+    sleep_ms: AtomicU64,
 }
 
 /// A real connection that counts itself and can be made slow.
@@ -92,9 +93,8 @@ impl Probe {
 
     /// Runs the slow statement (seconds of work, unless stopped) when asked.
     fn before_read(&mut self) -> Result<(), Error> {
-        if self.shared.sleep.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(300));
-        }
+        let ms = self.shared.sleep_ms.load(Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(ms));
         if !self.shared.slow.load(Ordering::SeqCst) {
             return Ok(());
         }
@@ -263,7 +263,7 @@ fn the_pool_is_bounded(s: &Api) {
         ..Config::default()
     };
     let (service, shared) = probed(s, &marker(s, "pool"), config);
-    shared.sleep.store(true, Ordering::SeqCst);
+    shared.sleep_ms.store(300, Ordering::SeqCst);
     let router = service.router();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -338,6 +338,47 @@ fn a_deadline_stops_the_statement(s: &Api) {
     let start = Instant::now();
     assert_eq!(api.list(&serde_json::json!({})).status, 200);
     assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+/// A request that waits for the pool's one connection until its deadline
+/// (the connection held, past its own deadline, by work the database
+/// cannot stop) is answered 503 with `Retry-After`: it never ran.
+fn waiting_past_the_deadline_is_503(s: &Api) {
+    let config = Config {
+        pool_size: 1,
+        request_timeout: Duration::from_millis(500),
+        ..Config::default()
+    };
+    let (service, shared) = probed(s, &marker(s, "wait"), config);
+    shared.sleep_ms.store(2000, Ordering::SeqCst);
+    let router = service.router();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (first, second) = runtime.block_on(async {
+        let send = || {
+            let router = router.clone();
+            async move {
+                let request = Request::post("/v1/clusters/list")
+                    .body(Body::from("{}"))
+                    .unwrap();
+                let r = router.oneshot(request).await.unwrap();
+                let retry = r.headers().get("retry-after").is_some();
+                let status = r.status().as_u16();
+                let body = to_bytes(r.into_body(), usize::MAX).await.unwrap();
+                (status, retry, String::from_utf8_lossy(&body).into_owned())
+            }
+        };
+        let first = tokio::spawn(send());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let second = tokio::spawn(send());
+        (first.await.unwrap(), second.await.unwrap())
+    });
+    assert_eq!(first.0, 504, "{first:?}");
+    assert_eq!((second.0, second.1), (503, true), "{second:?}");
+    assert!(second.2.contains("\"overloaded\""), "{second:?}");
 }
 
 /// A client that sends a request and leaves before the answer: the
