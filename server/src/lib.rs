@@ -17,11 +17,15 @@
 //!
 //! A [`Service`] holds what requests share: how to open connections
 //! ([`Service::from_url`], or any connector with
-//! [`Service::with_connector`]), the idle connections, the answer cache
+//! [`Service::with_connector`]), a bounded pool of connections (r2d2)
+//! with a bounded queue in front of it, the answer cache
 //! (where the database tells when it changed: SQLite), the key that signs
 //! cursors (drawn at random, so cursors do not survive a restart) and the
 //! [`Config`]. Every database call runs on tokio's blocking pool with a
-//! pooled connection. The router needs a tokio runtime with its timer
+//! pooled connection, within the request's deadline
+//! ([`Config::request_timeout`]: past it, or when the client leaves, the
+//! database stops the statement). [`Service::serve`] serves the router
+//! with a cap on connections and read timeouts. The router needs a tokio runtime with its timer
 //! (`enable_time`, or `enable_all`): requests have deadlines.
 //!
 //! ```
@@ -259,12 +263,15 @@ impl Service {
     /// A service whose connections come from `connect`, called once now
     /// (to learn the dialect and create the table), again for the cache's
     /// watcher when the database has a
-    /// [`data_version`](Driver::data_version), and whenever a request finds
-    /// no idle connection. Each connection used for requests is
-    /// [tuned for reads](Driver::tune_for_reads): the first one if it can
-    /// be (SQLite refuses the memory map on `sqlite::memory:`), the ones
-    /// opened for requests without fail (a request that cannot tune its new
-    /// connection is answered 500).
+    /// [`data_version`](Driver::data_version), whenever the pool opens a
+    /// connection (up to [`Config::pool_size`] at once), and for MySQL's
+    /// `KILL QUERY`. Each connection used for requests is
+    /// [tuned for reads](Driver::tune_for_reads) and given the
+    /// [statement timeout](Driver::set_statement_timeout): the first one if
+    /// it can be (SQLite refuses the memory map on `sqlite::memory:`), the
+    /// ones the pool opens without fail (while none can be opened, requests
+    /// wait for one until their deadline, then are answered 503; the cause
+    /// goes to standard error).
     pub fn with_connector(
         connect: impl Fn() -> Result<Box<dyn Driver>, Error> + Send + Sync + 'static,
         config: Config,
