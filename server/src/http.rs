@@ -12,7 +12,6 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -57,7 +56,7 @@ pub(crate) async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
-            tokio::spawn(refuse(stream));
+            refuse(stream);
             continue;
         };
         let _ = stream.set_nodelay(true);
@@ -74,17 +73,15 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-/// Answers a connection over the cap 503 and closes it.
-async fn refuse(mut stream: TcpStream) {
+/// Answers a connection over the cap 503 and closes it, at once: the
+/// answer goes into the new socket's empty send buffer in one write that
+/// does not wait, so a flood of connections leaves no task behind.
+fn refuse(stream: TcpStream) {
     const BODY: &str = r#"{"error":{"code":"overloaded","message":"the server has as many connections as it takes; retry shortly"}}"#;
     let answer = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
          retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
         BODY.len()
     );
-    let write = async {
-        stream.write_all(answer.as_bytes()).await?;
-        stream.shutdown().await
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+    let _ = stream.try_write(answer.as_bytes());
 }
