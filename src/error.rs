@@ -16,38 +16,48 @@ use std::sync::Arc;
 use crate::span::Span;
 
 macro_rules! codes {
-    ($(#[doc = $doc:literal] $variant:ident = $code:literal,)*) => {
-        /// Stable error codes. A code never changes meaning; new ones are added
-        /// at the end of their range. `docs/errors.md` shows each with an
-        /// example.
+    ($(#[doc = $tydoc:literal])* $name:ident {
+        $(#[doc = $doc:literal] $variant:ident = $code:literal,)*
+    }) => {
+        $(#[doc = $tydoc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
-        pub enum ErrorCode {
+        pub enum $name {
             $(#[doc = $doc] $variant,)*
         }
 
-        impl ErrorCode {
+        impl $name {
             /// Every code, in order.
-            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
 
-            /// The code as printed: `E0103`.
+            /// The code as printed: `E0103`, `W0401`.
             pub fn as_str(self) -> &'static str {
                 match self {
-                    $(ErrorCode::$variant => $code,)*
+                    $($name::$variant => $code,)*
                 }
             }
 
             /// What the code means, in one line.
             pub fn description(self) -> &'static str {
                 match self {
-                    $(ErrorCode::$variant => $doc.trim_ascii(),)*
+                    $($name::$variant => $doc.trim_ascii(),)*
                 }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
             }
         }
     };
 }
 
 codes! {
+    /// Stable error codes. A code never changes meaning; new ones are added
+    /// at the end of their range. `docs/errors.md` shows each with an
+    /// example.
+    ErrorCode {
     /// Input bytes are not UTF-8.
     InvalidUtf8 = "E0001",
     /// Input is longer than `Limits::max_input_bytes`.
@@ -112,11 +122,24 @@ codes! {
     InvalidRecord = "E0404",
     /// A database refused or failed a statement.
     Database = "E0501",
+    }
 }
 
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+codes! {
+    /// Stable warning codes ([`Warning`]): a filter that is valid but
+    /// probably not what was meant. Like error codes, a warning code never
+    /// changes meaning. `docs/errors.md` shows each with an example.
+    WarningCode {
+    /// A field the schema has no column for (an open schema looks it up in the document).
+    UnknownField = "W0401",
+    /// A value of a type the field's column never holds (`num_clusters = "abc"`, `status > 5`).
+    WrongValueType = "W0402",
+    /// An operator the column's type cannot satisfy (`regex` on a number, a range on a boolean).
+    WrongOperator = "W0403",
+    /// `exists false` or `is null` on the key column, which every row has.
+    NeverNull = "W0404",
+    /// Conditions of one `AND` list that no value satisfies together (`n > 5 and n < 3`).
+    Contradiction = "W0405",
     }
 }
 
@@ -227,10 +250,39 @@ impl Error {
 
     fn write(&self, source: Option<&str>, out: &mut dyn Write) -> fmt::Result {
         let e = &self.0;
-        write!(out, "error[{}]: {}", e.code, e.message)?;
+        Parts {
+            severity: "error",
+            code: e.code.as_str(),
+            message: &e.message,
+            span: e.span,
+            label: e.label.as_deref(),
+            note: e.note.as_ref(),
+            pointer: e.pointer.as_deref(),
+            help: e.help.as_deref(),
+        }
+        .write(source, out)
+    }
+}
+
+/// The parts of a diagnostic, borrowed from an [`Error`] or a [`Warning`],
+/// and how they render.
+struct Parts<'a> {
+    severity: &'a str,
+    code: &'a str,
+    message: &'a str,
+    span: Option<Span>,
+    label: Option<&'a str>,
+    note: Option<&'a (Span, String)>,
+    pointer: Option<&'a str>,
+    help: Option<&'a str>,
+}
+
+impl Parts<'_> {
+    fn write(&self, source: Option<&str>, out: &mut dyn Write) -> fmt::Result {
+        write!(out, "{}[{}]: {}", self.severity, self.code, self.message)?;
         let spans = [
-            e.span.map(|s| (s, e.label.as_deref().unwrap_or(""))),
-            e.note.as_ref().map(|(s, l)| (*s, l.as_str())),
+            self.span.map(|s| (s, self.label.unwrap_or(""))),
+            self.note.map(|(s, l)| (*s, l.as_str())),
         ];
         let mut shown = false;
         if let Some(src) = source {
@@ -241,17 +293,174 @@ impl Error {
             }
         }
         if !shown {
-            if let Some(l) = &e.label {
+            if let Some(l) = self.label {
                 write!(out, "\n  = {l}")?;
             }
         }
-        if let Some(p) = &e.pointer {
+        if let Some(p) = self.pointer {
             write!(out, "\n  --> at {}", if p.is_empty() { "/" } else { p })?;
         }
-        if let Some(h) = &e.help {
+        if let Some(h) = self.help {
             write!(out, "\n  = help: {h}")?;
         }
         Ok(())
+    }
+}
+
+/// A warning: the filter is valid and runs, but part of it is probably not
+/// what was meant (a field the schema does not know, a value its column
+/// never holds, conditions that contradict each other). Made by
+/// `sql::Schema::check`; rendered like an [`Error`], with `warning[W…]`:
+///
+/// ```text
+/// warning[W0401]: unknown field `stauts`
+///   |
+/// 1 | stauts = completed
+///   | ^^^^^^ the records have no such field, so this is looked up in `doc`
+///   = help: did you mean `status`?
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    code: WarningCode,
+    message: String,
+    span: Option<Span>,
+    label: Option<String>,
+    note: Option<(Span, String)>,
+    pointer: Option<String>,
+    help: Option<String>,
+    /// The field of the condition at `pointer`, when known.
+    field: Option<String>,
+}
+
+impl Warning {
+    /// A new warning with a code and a message.
+    pub fn new(code: WarningCode, message: impl Into<String>) -> Warning {
+        Warning {
+            code,
+            message: message.into(),
+            span: None,
+            label: None,
+            note: None,
+            pointer: None,
+            help: None,
+            field: None,
+        }
+    }
+
+    /// Sets the byte span and the text written next to its caret.
+    pub fn with_span(mut self, span: Span, label: impl Into<String>) -> Warning {
+        self.span = Some(span);
+        let label = label.into();
+        self.label = (!label.is_empty()).then_some(label);
+        self
+    }
+
+    /// Adds a second span with its own label (`conflicts with this`).
+    pub fn with_note(mut self, span: Span, label: impl Into<String>) -> Warning {
+        self.note = Some((span, label.into()));
+        self
+    }
+
+    /// Sets the JSON pointer (`/AND/1`) of the condition warned about.
+    pub fn with_pointer(mut self, pointer: impl Into<String>) -> Warning {
+        self.pointer = Some(pointer.into());
+        self
+    }
+
+    /// Sets the pointer of the condition warned about and its field, which
+    /// [`Warning::locate_json`] checks before it trusts the pointer.
+    #[cfg(feature = "sql")]
+    pub(crate) fn set_place(&mut self, pointer: String, field: &str) {
+        self.pointer = Some(pointer);
+        self.field = Some(field.to_owned());
+    }
+
+    /// Sets the `help:` line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Warning {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> WarningCode {
+        self.code
+    }
+
+    /// The one-line message (without code, location or hint).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Byte span in the source text, when known (DSL input, or JSON input
+    /// whose pointer could be found in the text).
+    pub fn span(&self) -> Option<Span> {
+        self.span
+    }
+
+    /// The text next to the caret, if any.
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
+    /// The JSON pointer of the condition (in the canonical JSON form).
+    pub fn pointer(&self) -> Option<&str> {
+        self.pointer.as_deref()
+    }
+
+    /// The hint, if any.
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// For a filter given as JSON `text`: the warning with the span its
+    /// pointer names there, so it renders with a caret. The pointer is of
+    /// the canonical form; JSON written in another accepted form may have
+    /// nothing there, or another condition, and then the warning is
+    /// returned as it is (a condition is only trusted when its `field` is
+    /// the one warned about). A warning that has a span is returned as is.
+    pub fn locate_json(self, text: &str) -> Warning {
+        let (None, Some(p)) = (self.span, self.pointer.as_deref()) else {
+            return self;
+        };
+        let Some(span) = crate::json::pointer_span(text, p) else {
+            return self;
+        };
+        let found: Option<serde_json::Value> = serde_json::from_str(&text[span.range()]).ok();
+        let field = found.as_ref().and_then(|v| v.get("field")?.as_str());
+        if field.is_some() && field == self.field.as_deref() {
+            self.with_span(span, "here")
+        } else {
+            self
+        }
+    }
+
+    /// Renders the warning against `source`, with the line and a caret.
+    pub fn render(&self, source: &str) -> String {
+        let mut out = String::new();
+        self.parts()
+            .write(Some(source), &mut out)
+            .expect("writing to a String");
+        out
+    }
+
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            severity: "warning",
+            code: self.code.as_str(),
+            message: &self.message,
+            span: self.span,
+            label: self.label.as_deref(),
+            note: self.note.as_ref(),
+            pointer: self.pointer.as_deref(),
+            help: self.help.as_deref(),
+        }
+    }
+}
+
+/// Without the source text: the message, the label, pointer and hint.
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.parts().write(None, f)
     }
 }
 

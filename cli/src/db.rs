@@ -27,8 +27,11 @@ pub struct SqlArgs {
     /// A value for a dynamic operand: `--bind inputs.q='"text"'` (JSON).
     #[arg(long = "bind", value_name = "NAME=JSON")]
     binds: Vec<String>,
-    /// The filter (DSL, or JSON when it starts with `{`).
-    expr: String,
+    #[command(flatten)]
+    warn: crate::lint::WarnArgs,
+    /// The filter (DSL, or JSON when it starts with `{`), one argument: quote it.
+    #[arg(required = true, value_name = "EXPR")]
+    expr: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -76,8 +79,14 @@ pub struct QueryArgs {
     /// A value for a dynamic operand: `--bind inputs.q='"text"'` (JSON).
     #[arg(long = "bind", value_name = "NAME=JSON")]
     binds: Vec<String>,
-    /// The filter (DSL, or JSON when it starts with `{`).
-    expr: String,
+    /// Print only the number of matching records.
+    #[arg(long)]
+    count: bool,
+    #[command(flatten)]
+    warn: crate::lint::WarnArgs,
+    /// The filter (DSL, or JSON when it starts with `{`), one argument: quote it.
+    #[arg(required = true, value_name = "EXPR")]
+    expr: Vec<String>,
 }
 
 pub fn bindings(binds: &[String]) -> Result<Bindings, Failure> {
@@ -123,27 +132,17 @@ fn sql_json(v: &sea_query::Value) -> serde_json::Value {
     }
 }
 
-pub fn sql(args: SqlArgs) -> Result<(), Failure> {
-    let dialect: Dialect = args
-        .dialect
-        .parse()
-        .map_err(|e: Error| Failure::BadInput(e.message().to_owned()))?;
-    let schema = match &args.schema {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::Other(format!("{path}: {e}")))?;
-            let parsed = if path.ends_with(".toml") {
-                Schema::from_toml_str(&text)
-            } else {
-                Schema::from_json_str(&text)
-            };
-            parsed.map_err(|e| Failure::Bad(e, text))?
-        }
-        None => Schema::clusters(),
-    };
-    let f = filter(&args.expr)?;
+pub fn sql(mut args: SqlArgs) -> Result<(), Failure> {
+    let expr = crate::one_filter(std::mem::take(&mut args.expr))?.unwrap_or_default();
+    let dialect: Dialect = args.dialect.parse().map_err(|e: Error| match e.help() {
+        Some(help) => Failure::BadInput(format!("{}; {help}", e.message())),
+        None => Failure::BadInput(e.message().to_owned()),
+    })?;
+    let schema = crate::lint::schema(args.schema.as_deref())?;
+    let f = filter(&expr)?;
+    crate::lint::report(&schema, &f, &expr, args.warn)?;
     let compiled = compile_with(&f, &schema, dialect, &bindings(&args.binds)?)
-        .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
+        .map_err(|e| Failure::Bad(e, expr.clone()))?;
     let select = compiled.select();
     let mut out = io::stdout().lock();
     if args.inline {
@@ -397,15 +396,50 @@ pub fn clusters(table: String) -> Schema {
     }
 }
 
-pub fn query(args: QueryArgs) -> Result<(), Failure> {
-    let mut db = open(&args.db)?;
+/// Opens the database for a command that only reads: one without the
+/// table is a failure (exit 1) that says how to fill it, and nothing is
+/// created (no SQLite file, no table).
+pub fn open_existing(url: &str, table: &str) -> Result<Box<dyn Driver>, Failure> {
+    let missing = || {
+        Failure::Other(format!(
+            "no table `{table}` in {url}; load records with `siftql load`"
+        ))
+    };
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.trim_start_matches("//");
+        if !path.is_empty() && path != ":memory:" && !std::path::Path::new(path).exists() {
+            return Err(missing());
+        }
+    }
+    let mut db = open(url)?;
+    if !db.has_table(table).map_err(db_failure)? {
+        return Err(missing());
+    }
+    Ok(db)
+}
+
+pub fn query(mut args: QueryArgs) -> Result<(), Failure> {
+    let expr = crate::one_filter(std::mem::take(&mut args.expr))?.unwrap_or_default();
     let schema = clusters(args.table);
-    let f = filter(&args.expr)?;
+    let f = filter(&expr)?;
+    crate::lint::report(&schema, &f, &expr, args.warn)?;
+    let bindings = bindings(&args.binds)?;
+    let mut db = open_existing(&args.db, &schema.table)?;
     // Conditions the database cannot say are rechecked on each row it
     // returns (`Driver::documents` applies the residual).
-    let compiled = compile_rechecked(&f, &schema, db.dialect(), &bindings(&args.binds)?)
-        .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
+    let compiled = compile_rechecked(&f, &schema, db.dialect(), &bindings)
+        .map_err(|e| Failure::Bad(e, expr.clone()))?;
     let mut out = BufWriter::new(io::stdout().lock());
+    if args.count {
+        let mut n = 0u64;
+        db.documents(&compiled, &mut |_| {
+            n += 1;
+            Ok(())
+        })
+        .map_err(db_failure)?;
+        writeln!(out, "{n}").map_err(io_failure)?;
+        return out.flush().map_err(io_failure);
+    }
     // A reader that stopped reading (`| head`) ends the run quietly.
     let mut closed = false;
     let mut write = |doc: &str| {
@@ -414,9 +448,7 @@ pub fn query(args: QueryArgs) -> Result<(), Failure> {
             Error::new(ErrorCode::Database, e.to_string())
         })
     };
-    let result = db
-        .create_table(&schema)
-        .and_then(|()| db.documents(&compiled, &mut write));
+    let result = db.documents(&compiled, &mut write);
     if closed {
         return Ok(());
     }

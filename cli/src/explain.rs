@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use siftql::sql::index::create_indexes_with_json;
 use siftql::sql::{build, compile_with};
 
-use crate::db::{bindings, clusters, open};
+use crate::db::{bindings, clusters, open, open_existing};
 use crate::Failure;
 
 #[derive(clap::Args)]
@@ -35,8 +35,9 @@ pub struct ExplainArgs {
     /// A value for a dynamic operand: `--bind inputs.q='"text"'` (JSON).
     #[arg(long = "bind", value_name = "NAME=JSON")]
     binds: Vec<String>,
-    /// The filter (DSL, or JSON when it starts with `{`).
-    expr: String,
+    /// The filter (DSL, or JSON when it starts with `{`), one argument: quote it.
+    #[arg(required = true, value_name = "EXPR")]
+    expr: Vec<String>,
 }
 
 fn failure(e: siftql::Error) -> Failure {
@@ -56,16 +57,16 @@ pub fn index(args: IndexArgs) -> Result<(), Failure> {
 }
 
 /// The filter's SQL, its values, then the database's plan for it.
-pub fn explain(args: ExplainArgs) -> Result<(), Failure> {
-    let mut db = open(&args.db)?;
+pub fn explain(mut args: ExplainArgs) -> Result<(), Failure> {
+    let expr = crate::one_filter(std::mem::take(&mut args.expr))?.unwrap_or_default();
     let schema = clusters(args.table);
-    let f = siftql::Filter::parse_any(&args.expr, &siftql::Limits::default())
-        .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
+    let f = siftql::Filter::parse_any(&expr, &siftql::Limits::default())
+        .map_err(|e| Failure::Bad(e, expr.clone()))?;
+    let mut db = open_existing(&args.db, &schema.table)?;
     let compiled = compile_with(&f, &schema, db.dialect(), &bindings(&args.binds)?)
-        .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
+        .map_err(|e| Failure::Bad(e, expr.clone()))?;
     let select = compiled.select();
     let (sql, values) = build(&select, db.dialect());
-    db.create_table(&schema).map_err(failure)?;
     let plan = db.explain(&select).map_err(failure)?;
     let mut out = io::stdout().lock();
     writeln!(out, "{sql}")?;

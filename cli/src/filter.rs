@@ -29,6 +29,35 @@ pub struct Args {
     /// Skip records that are not valid JSON objects (and say how many) instead of stopping.
     #[arg(long)]
     skip_invalid: bool,
+    /// The schema warnings are checked against (JSON, or TOML when it ends
+    /// in `.toml`); the default is the cluster-record schema.
+    #[arg(long)]
+    schema: Option<String>,
+    #[command(flatten)]
+    warn: crate::lint::WarnArgs,
+}
+
+/// A filter that ends too early, followed by arguments that are not files,
+/// was most likely split by the shell (`siftql filter status = x FILE`):
+/// the hint shows it quoted.
+fn split_hint(e: siftql::Error, expr: &str, files: &[String]) -> siftql::Error {
+    let at_end = e
+        .span()
+        .is_some_and(|s| s.start as usize >= expr.trim_end().len());
+    let pieces: Vec<&str> = files
+        .iter()
+        .map(String::as_str)
+        .take_while(|f| *f != "-" && !std::path::Path::new(f).exists())
+        .collect();
+    if !at_end || pieces.is_empty() {
+        return e;
+    }
+    let rest: Vec<&str> = files[pieces.len()..].iter().map(String::as_str).collect();
+    let quoted = crate::shell_quote(&format!("{expr} {}", pieces.join(" ")));
+    e.with_help(format!(
+        "the filter is one argument; quote it so the shell does not split it: siftql filter {quoted}{}",
+        rest.iter().map(|f| format!(" {f}")).collect::<String>()
+    ))
 }
 
 struct Run<W: Write> {
@@ -42,7 +71,9 @@ struct Run<W: Write> {
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let filter = Filter::parse_any(&args.expr, &Limits::default())
-        .map_err(|e| Failure::Bad(e, args.expr.clone()))?;
+        .map_err(|e| Failure::Bad(split_hint(e, &args.expr, &args.files), args.expr.clone()))?;
+    let schema = crate::lint::schema(args.schema.as_deref())?;
+    crate::lint::report(&schema, &filter, &args.expr, args.warn)?;
     let bindings = crate::db::bindings(&args.binds)?;
     let predicate =
         Predicate::compile(&filter, &bindings).map_err(|e| Failure::Bad(e, args.expr.clone()))?;
@@ -140,6 +171,13 @@ impl<W: Write> Run<W> {
             Some(f) => format!("{f}: line {line}"),
             None => format!("line {line}"),
         };
+        // A read that fails (a directory, a device error) names what was read.
+        let io_failure = |e: io::Error| match io_failure(e) {
+            Failure::Other(msg) if msg != BROKEN_PIPE => {
+                Failure::Other(format!("{}: {msg}", file.unwrap_or("standard input")))
+            }
+            other => other,
+        };
         match first_byte(&mut r).map_err(io_failure)? {
             None => return Ok(()),
             Some(b'[') => return self.document(r, file),
@@ -174,7 +212,8 @@ impl<W: Write> Run<W> {
                         all.extend_from_slice(&rest);
                         return self.document(io::Cursor::new(all), file);
                     }
-                    self.bad(place(n), e)?;
+                    let (place, msg) = at_column(place(n), &e);
+                    self.bad(place, msg)?;
                     continue;
                 }
             };
@@ -201,7 +240,10 @@ impl<W: Write> Run<W> {
             .map_err(|e| Failure::BadInput(format!("{place}: {e}")))?;
         let doc: serde_json::Value = match serde_json::from_str(&text) {
             Ok(v) => v,
-            Err(e) => return self.bad(format!("{place}: line {}", e.line()), e),
+            Err(e) => {
+                let (place, msg) = at_column(format!("{place}: line {}", e.line()), &e);
+                return self.bad(place, msg);
+            }
         };
         let records = match doc {
             serde_json::Value::Array(items) => items,
@@ -229,6 +271,27 @@ impl<W: Write> Run<W> {
             }
         }
         Ok(())
+    }
+}
+
+/// A JSON error's message without serde_json's ` at line L column C`
+/// suffix, and the column: the caller says the place once, as the user
+/// counts lines (`line 2, column 2: …`).
+fn json_message(e: &serde_json::Error) -> (String, usize) {
+    let text = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&at) {
+        Some(msg) => (msg.to_owned(), e.column()),
+        None => (text, 0),
+    }
+}
+
+/// `place` (`FILE: line N`) with the column of a JSON error, then its
+/// message.
+fn at_column(place: String, e: &serde_json::Error) -> (String, String) {
+    match json_message(e) {
+        (msg, 0) => (place, msg),
+        (msg, column) => (format!("{place}, column {column}"), msg),
     }
 }
 

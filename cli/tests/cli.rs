@@ -219,19 +219,25 @@ fn filter_reads_arrays_and_responses() {
 
 #[test]
 fn filter_bad_lines_name_their_number() {
-    let input = b"{\"n\": 1}\n\n{\"n\": oops}\n{\"n\": 3}\n";
-    let out = siftql(&["filter", "n > 0"], Some(input));
+    let input = b"{\"num_clusters\": 1}\n\n{\"num_clusters\": oops}\n{\"num_clusters\": 3}\n";
+    let out = siftql(&["filter", "num_clusters > 0"], Some(input));
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).starts_with("error: line 3: "),
+        text(&out.stderr).starts_with("error: line 3, column 18: expected value\n"),
         "{}",
         text(&out.stderr)
     );
-    let out = siftql(&["filter", "--skip-invalid", "n > 0"], Some(input));
+    let out = siftql(
+        &["filter", "--skip-invalid", "num_clusters > 0"],
+        Some(input),
+    );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(lines(&out), ["{\"n\": 1}", "{\"n\": 3}"]);
+    assert_eq!(
+        lines(&out),
+        ["{\"num_clusters\": 1}", "{\"num_clusters\": 3}"]
+    );
     assert_eq!(text(&out.stderr), "skipped 1 invalid record(s)\n");
-    let out = siftql(&["filter", "n > 0"], Some(b"[1]\n"));
+    let out = siftql(&["filter", "num_clusters > 0"], Some(b"[1]\n"));
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -256,8 +262,10 @@ fn records_with_a_key_twice_are_refused_with_their_line() {
         let out = siftql(&["filter", "true"], Some(input));
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
         let err = text(&out.stderr);
-        assert!(err.starts_with("error: line 2: "), "{err}");
-        assert!(err.contains(&format!("duplicate key `{key}`")), "{err}");
+        // The place once, as the user counts: the line, then the column.
+        assert!(err.starts_with("error: line 2, column "), "{err}");
+        assert!(err.contains(&format!(": duplicate key `{key}`\n")), "{err}");
+        assert!(!err.contains("at line"), "{err}");
 
         let path = std::env::temp_dir().join(format!("siftql-dup-{key}-{}.db", std::process::id()));
         let db = format!("sqlite:{}", path.display());
@@ -324,7 +332,10 @@ fn sql_prints_the_statement_then_the_values() {
     );
     let out = siftql(&["sql", "--dialect", "oracle", "a = 1"], None);
     assert_eq!(out.status.code(), Some(2));
-    let out = siftql(&["sql", "--dialect", "mysql", r#"d words "x""#], None);
+    let out = siftql(
+        &["sql", "--dialect", "mysql", r#"cluster_name words "x""#],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).starts_with("error[E0402]"),
@@ -403,15 +414,15 @@ fn query_matches_filter_on_sqlite() {
 }
 
 #[test]
-fn query_matches_filter_on_postgres_and_mariadb() {
-    for var in ["SIFTQL_TEST_POSTGRES_URL", "SIFTQL_TEST_MYSQL_URL"] {
-        match std::env::var(var) {
-            Ok(url) => {
-                query_matches_filter(&url);
-            }
-            Err(_) => eprintln!("{var} is unset: skipped"),
-        }
-    }
+#[cfg_attr(not(siftql_postgres), ignore = "SIFTQL_TEST_POSTGRES_URL is unset")]
+fn query_matches_filter_on_postgres() {
+    query_matches_filter(&std::env::var("SIFTQL_TEST_POSTGRES_URL").unwrap());
+}
+
+#[test]
+#[cfg_attr(not(siftql_mysql), ignore = "SIFTQL_TEST_MYSQL_URL is unset")]
+fn query_matches_filter_on_mariadb() {
+    query_matches_filter(&std::env::var("SIFTQL_TEST_MYSQL_URL").unwrap());
 }
 
 #[test]
@@ -637,4 +648,289 @@ fn database_failures_say_why() {
         let err = text(&out.stderr);
         assert!(err.contains(cause), "{err}");
     }
+}
+
+// ----- what a new user meets (issue: setup, teaching errors, `check`)
+
+/// Runs `args`, returning the exit status and stderr, for snapshots.
+fn status_and_stderr(args: &[&str]) -> String {
+    let out = siftql(args, None);
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.contains([' ', '"', '{', '<', '>', '$']) {
+                format!("'{a}'")
+            } else {
+                (*a).to_owned()
+            }
+        })
+        .collect();
+    format!(
+        "$ siftql {}\nexit {}\n{}",
+        shown.join(" "),
+        out.status.code().unwrap_or(-1),
+        text(&out.stderr)
+    )
+}
+
+/// The mistakes `check` catches, against the default cluster schema and a
+/// closed schema file, as the user sees them.
+#[test]
+fn check_warns_like_a_compiler() {
+    let closed = std::env::temp_dir().join(format!("siftql-closed-{}.json", std::process::id()));
+    std::fs::write(
+        &closed,
+        r#"{"table": "items", "open": false, "columns": [
+            {"field": "name", "column": "name", "type": "text"},
+            {"field": "size", "column": "size", "type": "integer"}]}"#,
+    )
+    .unwrap();
+    let closed = closed.to_str().unwrap();
+    let mut out = String::new();
+    for args in [
+        &["check", "stauts = completed"][..],
+        &["check", "num_clusters = \"abc\""],
+        &["check", "status > 5"],
+        &["check", "cluster_id exists false"],
+        &["check", "num_clusters matches \"^1\""],
+        &["check", "num_clusters > 5 and num_clusters < 3"],
+        &[
+            "check",
+            r#"{"AND":[{"field":"num_clusters","operator":"gt","value":"5"}]}"#,
+        ],
+        &["check", "--schema", closed, "nmae = x"],
+        &["check", "--schema", closed, "size = \"1\""],
+        &["check", "--deny-warnings", "stauts = completed"],
+    ] {
+        out.push_str(&status_and_stderr(args).replace(closed, "CLOSED.json"));
+        out.push('\n');
+    }
+    insta::assert_snapshot!(out);
+    let _ = std::fs::remove_file(closed);
+}
+
+/// A filter without mistakes draws no warning, and `check` says `ok`.
+#[test]
+fn check_is_quiet_on_good_filters() {
+    for f in [
+        "status = completed and num_clusters >= 5",
+        "num_clusters > 3 and num_clusters < 5",
+        "num_clusters >= 5 and num_clusters <= 5",
+        "num_clusters > 5 or num_clusters < 3",
+        "metadata.team = ml and cluster_id exists true",
+        "created_at > \"2025-01-01\"",
+    ] {
+        let out = siftql(&["check", "--deny-warnings", f], None);
+        assert_eq!(out.status.code(), Some(0), "{f}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "ok\n");
+        assert!(out.stderr.is_empty(), "{f}: {}", text(&out.stderr));
+    }
+}
+
+/// `filter`, `sql` and `query` print the warnings and still run;
+/// `--deny-warnings` stops them with exit status 2 before any output.
+#[test]
+fn commands_print_warnings_and_deny_them_on_request() {
+    let data = "../examples/clusters.jsonl";
+    let out = siftql(&["filter", "--count", "stauts = completed", data], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "0\n");
+    assert!(text(&out.stderr).contains("did you mean `status`?"));
+    let out = siftql(
+        &["filter", "--deny-warnings", "stauts = completed", data],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).ends_with("error: 1 warning(s) denied by --deny-warnings\n"));
+    let out = siftql(&["sql", "--dialect", "sqlite", "stauts = x"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).starts_with("warning[W0401]"));
+    assert_eq!(lines(&out).len(), 2);
+    let out = siftql(
+        &[
+            "sql",
+            "--dialect",
+            "sqlite",
+            "--deny-warnings",
+            "stauts = x",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+/// Read commands create nothing: no SQLite file, no table on a server.
+#[test]
+fn query_on_an_empty_database_says_so_and_creates_nothing() {
+    let path = std::env::temp_dir().join(format!("siftql-none-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let db = format!("sqlite:{}", path.display());
+    for args in [
+        &["query", "--db", &db, "true"][..],
+        &["query", "--db", &db, "--count", "true"],
+        &["explain", "--db", &db, "true"],
+    ] {
+        let out = siftql(args, None);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            text(&out.stderr),
+            format!("error: no table `clusters` in {db}; load records with `siftql load`\n")
+        );
+        assert!(!path.exists(), "{args:?} created {}", path.display());
+    }
+    // A file that exists but holds another table: the same answer.
+    assert_eq!(
+        siftql(&["load", "--db", &db, "--table", "other"], Some(b""))
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = siftql(&["query", "--db", &db, "true"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no table `clusters`"));
+    let _ = std::fs::remove_file(&path);
+}
+
+/// A mistyped `--table` on a server is refused, and no table is made.
+fn query_on_a_missing_table(url: &str) {
+    let table = format!("siftql_nope_{}", std::process::id());
+    for _ in 0..2 {
+        let out = siftql(&["query", "--db", url, "--table", &table, "true"], None);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).contains(&format!("no table `{table}` in")),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(not(siftql_postgres), ignore = "SIFTQL_TEST_POSTGRES_URL is unset")]
+fn query_on_a_missing_table_on_postgres() {
+    query_on_a_missing_table(&std::env::var("SIFTQL_TEST_POSTGRES_URL").unwrap());
+}
+
+#[test]
+#[cfg_attr(not(siftql_mysql), ignore = "SIFTQL_TEST_MYSQL_URL is unset")]
+fn query_on_a_missing_table_on_mariadb() {
+    query_on_a_missing_table(&std::env::var("SIFTQL_TEST_MYSQL_URL").unwrap());
+}
+
+/// `query --count` counts what `filter --count` counts over the same file.
+#[test]
+fn query_counts() {
+    let path = std::env::temp_dir().join(format!("siftql-count-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let db = format!("sqlite:{}", path.display());
+    let data = "../examples/clusters.jsonl";
+    assert_eq!(
+        siftql(&["load", "--db", &db, data], None).status.code(),
+        Some(0)
+    );
+    for f in [
+        "status = completed",
+        "num_clusters >= 40 and metadata.team exists",
+        "false",
+    ] {
+        let q = siftql(&["query", "--db", &db, "--count", f], None);
+        let e = siftql(&["filter", "--count", f, data], None);
+        assert_eq!(q.status.code(), Some(0), "{}", text(&q.stderr));
+        assert_eq!(text(&q.stdout), text(&e.stdout), "{f}");
+    }
+    let n: usize = text(&siftql(&["query", "--db", &db, "--count", "true"], None).stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(n, 3000);
+    let _ = std::fs::remove_file(&path);
+}
+
+/// The errors that teach: operators from other languages, unquoted dates,
+/// field names with spaces, filters the shell split, bad record lines,
+/// directories, unknown dialects.
+#[test]
+fn diagnostics_that_teach() {
+    let mut out = String::new();
+    for args in [
+        &["check", "num_clusters => 5"][..],
+        &["check", "status <> x"],
+        &["check", "status === x"],
+        &["check", "created_at > 2025-01-01"],
+        &["check", "first name = \"x\""],
+        &["check", "status", "=", "completed"],
+        &[
+            "filter",
+            "status",
+            "=",
+            "completed",
+            "../examples/clusters.jsonl",
+        ],
+        &[
+            "check",
+            r#"{"AND":[{"field":"a","operator":"eq","value":1,"zzzz":2}]}"#,
+        ],
+        &["check", r#"{"AND":[],"ORR":[]}"#],
+        &["filter", "status = x", "../examples"],
+        &["sql", "--dialect", "oracle", "status = x"],
+    ] {
+        out.push_str(&status_and_stderr(args));
+        out.push('\n');
+    }
+    let bad = siftql(
+        &["filter", "status = x"],
+        Some(b"{\"status\": \"x\"}\n{x}\n"),
+    );
+    out.push_str(&format!(
+        "$ siftql filter 'status = x' <<< 'a good line, then {{x}}'\nexit {}\n{}",
+        bad.status.code().unwrap_or(-1),
+        text(&bad.stderr)
+    ));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = siftql(&["completions", shell], None);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        for word in ["siftql", "check", "deny-warnings", "completions"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    let out = siftql(&["completions", "tcsh"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Every command's `--help` ends with an example, and the example runs
+/// as the help shows it (commands that need a server or a file are only
+/// checked for the example).
+#[test]
+fn every_help_has_an_example() {
+    let top = text(&siftql(&["--help"], None).stdout).to_owned();
+    let commands: Vec<&str> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 11, "{commands:?}");
+    for c in commands {
+        let help = siftql(&[c, "--help"], None);
+        let help = text(&help.stdout);
+        let example = help
+            .split("Example:\n  ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{c}: no example in\n{help}"));
+        assert!(
+            example.starts_with(&format!("siftql {c} ")),
+            "{c}: {example}"
+        );
+    }
+    assert!(top.contains("Example:\n  siftql filter"));
 }

@@ -67,6 +67,7 @@ mod pass;
 mod pool;
 mod request;
 mod service;
+mod warn;
 
 use std::fmt;
 use std::sync::Arc;

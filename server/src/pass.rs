@@ -22,7 +22,9 @@
 //! pass are counted and may make the page.
 //!
 //! Either way statuses are counted by exact text (MariaDB's `GROUP BY`
-//! would merge `completed` and `COMPLETED` under its collation).
+//! would merge `completed` and `COMPLETED` under its collation, and
+//! `completé` with them), then merged here by [`by_status`] as filters
+//! compare them, the same on every database.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -42,8 +44,9 @@ pub(crate) struct Filtered {
     pub(crate) total: u64,
     /// The sum of their `num_documents_clustered`.
     pub(crate) documents: f64,
-    /// How many match, by status (exact text, in code-point order; rows
-    /// without one are only in the total).
+    /// How many match, by status: spellings that filters match together
+    /// counted together (see [`by_status`]); rows without one are only in
+    /// the total.
     pub(crate) by_status: BTreeMap<String, u64>,
     /// The page's documents, in order: up to one more than the page size,
     /// which tells that another page follows.
@@ -147,10 +150,10 @@ pub(crate) fn run(
     window: &Window,
 ) -> Result<Filtered, Error> {
     let c = Columns::new(schema, sort);
-    match pass {
+    let mut out = match pass {
         OnePass::Materialized => {
             let select = materialized(schema, db.dialect(), &c, condition, sort, window);
-            from_materialized(db.rows(&select)?, &c, sort)
+            from_materialized(db.rows(&select)?, &c, sort)?
         }
         OnePass::Rows => {
             db.begin_snapshot()?;
@@ -158,15 +161,17 @@ pub(crate) fn run(
             match out {
                 Ok(f) => {
                     db.commit()?;
-                    Ok(f)
+                    f
                 }
                 Err(e) => {
                     let _ = db.rollback();
-                    Err(e)
+                    return Err(e);
                 }
             }
         }
-    }
+    };
+    out.by_status = by_status(std::mem::take(&mut out.by_status));
+    Ok(out)
 }
 
 /// The statistics row's and the page rows' shared shape: status, count,
@@ -295,6 +300,43 @@ fn from_materialized(rows: Vec<Vec<Cell>>, c: &Columns, sort: &Sort) -> Result<F
     page.sort_by(|a, b| sort.compare((&a.0, &a.1), (&b.0, &b.1)));
     out.docs = page.into_iter().map(|(_, _, doc)| doc).collect();
     Ok(out)
+}
+
+/// `clusters_by_status`: the count of each spelling of a status, merged
+/// so that spellings equal under the case folding filters use (the
+/// Unicode lowercase of each character, SPEC §3) are one entry, since a
+/// filter `status = completed` matches `COMPLETED`, `Completed` and
+/// `completed` alike and the counts should add up to what it matches.
+///
+/// The entry is named by the group's most common spelling, ties going to
+/// the first in code-point order. The rule reads only the counts of each
+/// exact spelling, which every pass and every database gives the same
+/// (not a row order, nor a collation of `cluster_id`), and the name is a
+/// spelling the data really uses, which a filter on it matches; it changes
+/// only when another spelling becomes as common.
+fn by_status(exact: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    // Folded text → (name, its count, the group's count).
+    let mut groups: HashMap<String, (String, u64, u64)> = HashMap::new();
+    // In code-point order, so that a tie keeps the first spelling.
+    for (spelling, n) in exact {
+        let folded: String = spelling.chars().flat_map(char::to_lowercase).collect();
+        match groups.get_mut(&folded) {
+            Some((name, most, total)) => {
+                *total += n;
+                if n > *most {
+                    *name = spelling;
+                    *most = n;
+                }
+            }
+            None => {
+                groups.insert(folded, (spelling, n, n));
+            }
+        }
+    }
+    groups
+        .into_values()
+        .map(|(name, _, total)| (name, total))
+        .collect()
 }
 
 fn count(c: &Cell) -> u64 {
@@ -433,4 +475,46 @@ fn from_rows(
         .collect();
     out.docs = keys.iter().filter_map(|k| docs.remove(*k)).collect();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+        pairs.iter().map(|&(s, n)| (s.to_owned(), n)).collect()
+    }
+
+    #[test]
+    fn statuses_equal_under_case_folding_are_counted_together() {
+        // The most common spelling names the group.
+        assert_eq!(
+            by_status(map(&[
+                ("COMPLETED", 1),
+                ("Completed", 1),
+                ("completed", 2),
+                ("FAILED", 1)
+            ])),
+            map(&[("FAILED", 1), ("completed", 4)])
+        );
+        // A tie goes to the first in code-point order.
+        assert_eq!(
+            by_status(map(&[("completed", 2), ("COMPLETED", 2), ("Completed", 1)])),
+            map(&[("COMPLETED", 5)])
+        );
+        // Unicode lowercase, character by character, as filters fold: no
+        // accent folding, and no word-final sigma rule (`Σ` is `σ`, never
+        // `ς`).
+        assert_eq!(
+            by_status(map(&[
+                ("ÉTÉ", 1),
+                ("été", 1),
+                ("ete", 1),
+                ("ΣΑΣ", 1),
+                ("σασ", 1),
+                ("σας", 1)
+            ])),
+            map(&[("ete", 1), ("ÉTÉ", 2), ("ΣΑΣ", 2), ("σας", 1)])
+        );
+    }
 }

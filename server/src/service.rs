@@ -17,7 +17,7 @@ use siftql::sql::load::{row, Cell};
 use siftql::sql::{compile, compile_rechecked, OnePass, Sort};
 use siftql::Filter;
 
-use crate::cursor::Cursor;
+use crate::cursor::{Cursor, Scope};
 use crate::error::ApiError;
 use crate::pass::{self, Filtered, Window};
 use crate::pool::{self, Ticket};
@@ -281,6 +281,8 @@ struct Plan {
     /// the search (the namespace is always exact).
     residual: Option<Arc<Predicate>>,
     sort: Sort,
+    /// What a cursor given or issued is bound to.
+    scope: Scope,
     cursor: Option<Cursor>,
 }
 
@@ -362,11 +364,16 @@ fn plan(app: &Service, req: &Request, namespace: Option<&str>) -> Result<Plan, A
         };
         ApiError::filter(&e).pointer(&pointer)
     })?;
+    // A cursor continues the request that returned it: the same sort,
+    // namespace, filter and search (the page size may change).
+    let scope = app
+        .minter
+        .scope(namespace, &req.filter, req.search.as_deref());
     let cursor = match &req.cursor {
         Some(text) => Some(
             app.minter
-                .check(&req.sorts, text)
-                .map_err(|m| ApiError::unprocessable("invalid_cursor", m))?,
+                .check(&req.sorts, scope, text)
+                .map_err(|r| ApiError::unprocessable("invalid_cursor", r.message()))?,
         ),
         None => None,
     };
@@ -374,6 +381,7 @@ fn plan(app: &Service, req: &Request, namespace: Option<&str>) -> Result<Plan, A
         condition,
         residual,
         sort,
+        scope,
         cursor,
     })
 }
@@ -396,7 +404,9 @@ fn execute(
             .unwrap_or_else(|| app.dialect.one_pass()),
     };
     let fail = |e: siftql::Error| database(e.message());
-    let (window, page) = match &plan.cursor {
+    // `start`: the rows before the page (its offset, or the rows of the
+    // pages a cursor walked), which give its number.
+    let (window, start) = match &plan.cursor {
         Some(c) => {
             // A cursor's values must fit the sort before they are trusted.
             plan.sort
@@ -407,7 +417,7 @@ fn execute(
                 offset: 0,
                 limit: req.limit,
             };
-            (w, c.page)
+            (w, c.rows)
         }
         None => {
             let w = Window {
@@ -415,13 +425,17 @@ fn execute(
                 offset: req.offset,
                 limit: req.limit,
             };
-            (w, req.offset / req.limit + 1)
+            (w, req.offset)
         }
     };
+    let page = start / req.limit + 1;
 
+    let warnings = crate::warn::warnings(schema, req);
     let generation = app.cache.generation().map_err(fail)?;
     let key = generation.map(|_| {
-        // The page number comes from a cursor, not from the SQL.
+        // The page number comes from a cursor, not from the SQL, and the
+        // next cursor is bound to the scope, which the SQL may not tell
+        // (two filters can render the same).
         let sql = pass::cache_key(
             schema,
             app.dialect,
@@ -435,7 +449,13 @@ fn execute(
         let recheck = residual.map_or_else(String::new, |_| {
             format!("{}\n{}", req.filter, req.search.as_deref().unwrap_or(""))
         });
-        format!("{sql}\n{page}\n{recheck}")
+        // Warnings point into the body as it was written (`filter` or
+        // `filters`), which the SQL does not tell either.
+        format!(
+            "{sql}\n{start}\n{:?}\n{recheck}\n{}",
+            plan.scope,
+            Value::Array(warnings.clone())
+        )
     });
     if let Some(hit) = key.as_deref().and_then(|k| app.cache.get(k)) {
         return Ok((hit, true));
@@ -459,10 +479,11 @@ fn execute(
     docs.truncate(req.limit as usize);
 
     let next_cursor = match docs.last() {
-        Some(last) if more => Some(
-            app.minter
-                .issue(&req.sorts, &position(app, plan, last, page)?),
-        ),
+        Some(last) if more => Some(app.minter.issue(
+            &req.sorts,
+            plan.scope,
+            &position(app, plan, last, start + docs.len() as u64)?,
+        )),
         _ => None,
     };
     let total_pages = total.div_ceil(req.limit);
@@ -494,6 +515,10 @@ fn execute(
             "clusters_by_status": by_status,
         },
     });
+    let mut rest = rest;
+    if !warnings.is_empty() {
+        rest["warnings"] = Value::Array(warnings);
+    }
     // The records go out as stored, byte for byte (they were checked to be
     // JSON objects when loaded).
     let rest = rest.to_string();
@@ -515,8 +540,9 @@ fn execute(
     Ok((body, false))
 }
 
-/// The position after the record `doc` in the plan's order.
-fn position(app: &Service, plan: &Plan, doc: &str, page: u64) -> Result<Cursor, ApiError> {
+/// The position after the record `doc` in the plan's order, `rows` rows
+/// in.
+fn position(app: &Service, plan: &Plan, doc: &str, rows: u64) -> Result<Cursor, ApiError> {
     let cells = row(&app.config.schema, doc).map_err(|e| database(e.message()))?;
     let cell = |field: &str| -> Cell {
         let offset = usize::from(app.config.schema.document.is_some());
@@ -535,6 +561,6 @@ fn position(app: &Service, plan: &Plan, doc: &str, page: u64) -> Result<Cursor, 
     Ok(Cursor {
         values: plan.sort.fields().map(cell).collect(),
         key,
-        page: page + 1,
+        rows,
     })
 }

@@ -161,7 +161,7 @@ fn unknown_key(key: &str, allowed: &[&str], what: &str, ptr: &str) -> Error {
     .with_pointer(ptr);
     match did_you_mean(key, allowed.iter().copied()) {
         Some(s) => e.with_help(format!("did you mean `{s}`?")),
-        None => e.with_help(format!("{what} keys are: {}", allowed.join(", "))),
+        None => e.with_help(format!("the keys of {what} are: {}", allowed.join(", "))),
     }
 }
 

@@ -53,6 +53,19 @@ pub(super) fn at_pointer(err: Error, text: &str) -> Error {
     err.with_span(span, label).with_source(text)
 }
 
+/// The span of the value a JSON pointer names in `text` (JSON that
+/// serde_json accepted), if the pointer leads anywhere.
+pub(crate) fn pointer_span(text: &str, pointer: &str) -> Option<Span> {
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    Scan { text, pos: 0 }
+        .find(&segments, None)
+        .map(|(_, value)| value)
+}
+
 /// A minimal JSON walker over text that serde_json has already accepted,
 /// used only to find where a pointer lands.
 struct Scan<'t> {
@@ -107,6 +120,10 @@ impl Scan<'_> {
             b'[' => {
                 let index: usize = first.parse().ok()?;
                 self.pos += 1;
+                self.ws();
+                if self.peek() == b']' {
+                    return None;
+                }
                 for _ in 0..index {
                     self.ws();
                     self.skip()?;

@@ -45,6 +45,7 @@ mod locate;
 mod strict;
 
 pub use encode::MAX_SERIALIZE_DEPTH;
+pub(crate) use locate::pointer_span;
 
 /// Escapes a key for a JSON pointer (RFC 6901).
 pub(crate) fn escape_pointer(key: &str) -> std::borrow::Cow<'_, str> {

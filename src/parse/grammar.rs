@@ -74,11 +74,44 @@ impl Parser<'_, '_> {
             .with_span(span, "a new condition starts here")
             .with_help("join conditions with `and` or `or`");
         }
-        Error::new(
+        let e = Error::new(
             ErrorCode::UnexpectedToken,
             format!("expected `and`, `or` or {end}, found {}", describe(tok)),
         )
-        .with_span(span, "unexpected here")
+        .with_span(span, "unexpected here");
+        match self.unquoted_date(span.start as usize) {
+            Some(date) => e.with_help(format!(
+                "quote it: \"{date}\" (a date is a string; unquoted, it reads as the number {})",
+                &date[..4]
+            )),
+            None => e,
+        }
+    }
+
+    /// A date or date-time written without quotes that ends up read as a
+    /// number followed by stray text: the date text, when the number just
+    /// before `at` starts one (`2025-01-01`, `2025-01-01T10:00:00Z`).
+    fn unquoted_date(&self, at: usize) -> Option<&str> {
+        let text = self.lx.source();
+        let before = &text[..at];
+        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        if digits != 4 {
+            return None;
+        }
+        let start = at - digits;
+        let rest = &text[start..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '+')))
+            .unwrap_or(rest.len());
+        let date = &rest[..end];
+        let b = date.as_bytes();
+        let shaped = b.len() >= 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && [0, 1, 2, 3, 5, 6, 8, 9]
+                .iter()
+                .all(|&i| b[i].is_ascii_digit());
+        shaped.then_some(date)
     }
 
     /// `or_expr = and_expr { OR and_expr }`

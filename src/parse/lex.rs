@@ -115,6 +115,11 @@ impl<'s> Lexer<'s> {
         &self.src[self.pos..]
     }
 
+    /// The whole text being read.
+    pub fn source(&self) -> &'s str {
+        self.src
+    }
+
     pub fn at_end(&self) -> bool {
         self.pos == self.src.len()
     }

@@ -169,7 +169,23 @@ impl Parser<'_, '_> {
                     .with_span(span, "not an operator");
                     let readable = ["matches", "starts", "ends", "is", "exists", "not"];
                     let names = Operator::ALL.map(Operator::name);
-                    if let Some(s) = did_you_mean(word, names.iter().chain(&readable).copied()) {
+                    // `first name = "x"`: an operator follows the word, so
+                    // the word was the rest of a field name with a space.
+                    let next = self.lx.rest().trim_start();
+                    let next_word: String = next
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
+                        .collect();
+                    let next_is_operator = next.starts_with(['=', '!', '<', '>', '~'])
+                        || Operator::from_name(&next_word.to_ascii_lowercase()).is_some()
+                        || readable.contains(&next_word.to_ascii_lowercase().as_str());
+                    if !word.is_empty() && next_is_operator {
+                        e = e.with_help(format!(
+                            "a field name with a space is written in backticks: `{field} {word}`"
+                        ));
+                    } else if let Some(s) =
+                        did_you_mean(word, names.iter().chain(&readable).copied())
+                    {
                         e = e.with_help(format!("did you mean `{s}`?"));
                     } else {
                         e = e.with_help("operators: = != > >= < <= in, not in, contains, starts with, ends with, matches, exists, is null, or any JSON operator name");

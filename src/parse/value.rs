@@ -10,6 +10,20 @@ use crate::lexical::{is_ident_start, is_keyword};
 use super::grammar::Parser;
 use super::lex::{describe, keyword_hint};
 
+/// The operator meant by one written as in another language (`=>` for
+/// `>=`, `<>` for `!=`, `===` for `=`).
+fn meant_operator(written: &str) -> Option<&'static str> {
+    Some(match written {
+        "=>" => ">=",
+        "=<" => "<=",
+        "<>" | "!==" | "=!" => "!=",
+        "===" => "=",
+        "<==" | "<=>" => "<=",
+        ">==" => ">=",
+        _ => return None,
+    })
+}
+
 impl Parser<'_, '_> {
     /// `"$" field | value`: the value after an operator. Returns it and the
     /// byte offset where it ends.
@@ -21,11 +35,31 @@ impl Parser<'_, '_> {
             || (tok.starts_with(is_ident_start) && !is_keyword(self.lx.bare_word()));
         if !starts_value {
             let opname = self.lx.slice(op).to_owned();
-            return Err(Error::new(
+            let expected = Error::new(
                 ErrorCode::ExpectedValue,
                 format!("expected a value after `{opname}`"),
-            )
-            .with_span(span, keyword_hint(tok, "a value")));
+            );
+            // `=>`, `<>`, `===`: an operator from another language, read
+            // as one of ours followed by stray symbols.
+            let more = self.lx.rest().len().saturating_sub(
+                self.lx
+                    .rest()
+                    .trim_start_matches(['<', '>', '=', '!'])
+                    .len(),
+            );
+            if more > 0 && span.start as usize == op.end as usize {
+                let written = format!("{opname}{}", &self.lx.rest()[..more]);
+                if let Some(meant) = meant_operator(&written) {
+                    let at = Span::new(op.start as usize, op.end as usize + more);
+                    return Err(Error::new(
+                        ErrorCode::UnknownOperator,
+                        format!("`{written}` is not an operator"),
+                    )
+                    .with_span(at, "not an operator")
+                    .with_help(format!("did you mean `{meant}`?")));
+                }
+            }
+            return Err(expected.with_span(span, keyword_hint(tok, "a value")));
         }
         let v = if self.lx.rest().starts_with('$') {
             self.lx.advance(1);

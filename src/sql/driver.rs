@@ -51,6 +51,18 @@ pub trait Driver: Send {
     /// transaction: MySQL commits implicitly around DDL).
     fn create_table(&mut self, schema: &Schema) -> Result<(), Error>;
 
+    /// Whether a table named `table` exists where the connection resolves
+    /// unqualified names (for commands that must not create one).
+    fn has_table(&mut self, table: &str) -> Result<bool, Error> {
+        let mut q = sea_query::Query::select();
+        q.expr(self.dialect().table_exists(table));
+        let rows = self.rows(&q)?;
+        Ok(matches!(
+            rows.first().and_then(|r| r.first()),
+            Some(Cell::Bool(true) | Cell::Int(1))
+        ))
+    }
+
     /// Runs SQL statements that take no parameters and return no rows
     /// (separated by `;` where the driver allows it).
     fn execute(&mut self, sql: &str) -> Result<(), Error>;

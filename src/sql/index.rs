@@ -4,7 +4,7 @@
 //! (text by code point, lowercased when case-insensitive; a prefix as a
 //! range of that key; `in` as one `IN`), and [`indexes`] lists the indexes
 //! on those keys for a schema: what `siftql load`, `siftql index` and
-//! [`create_indexes`] create. The README's SQL section lists, per dialect,
+//! [`create_indexes`] create. docs/sql.md lists, per dialect,
 //! which filter shapes they serve; `siftql explain` shows the plan.
 
 use super::driver::Driver;
@@ -60,7 +60,7 @@ pub fn indexes(schema: &Schema, dialect: Dialect) -> Vec<String> {
 /// costs more to build and to keep than most tables repay (the cluster
 /// schema has 18 JSON columns), so a caller names the ones it filters on.
 /// A field that is not a JSON column of the schema is
-/// [`ErrorCode::UnknownField`](crate::ErrorCode::UnknownField).
+/// [`ErrorCode::UnknownField`].
 pub fn json_indexes(
     schema: &Schema,
     dialect: Dialect,

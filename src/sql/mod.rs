@@ -9,7 +9,7 @@
 //! match missing fields.
 //!
 //! What a dialect cannot express is an error from [`capability`], never SQL
-//! that means something else. The table is in the README and checked by a
+//! that means something else. The table is in docs/sql.md and checked by a
 //! test against this code.
 //!
 //! ```
@@ -35,6 +35,7 @@ pub mod regex;
 mod schema;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+mod typecheck;
 
 /// A database error as a siftql error (exit status 1 on the command line).
 pub fn db_error(e: impl std::fmt::Display) -> Error {
@@ -127,7 +128,7 @@ pub enum Gap {
 }
 
 /// Whether `dialect` compiles `op` at all; `Err` says what is missing. This
-/// is the capability table of the README, and the compiler consults it.
+/// is the capability table of docs/sql.md, and the compiler consults it.
 /// (Some values are gaps of their own, listed under the table: an RFC 3339
 /// range literal on a text column or inside JSON on PostgreSQL and MySQL,
 /// array/object literals, integers beyond 64 bits, number path segments on
@@ -167,7 +168,7 @@ fn gap_error(dialect: Dialect, gap: Gap) -> Error {
         ErrorCode::Unsupported,
         format!("{what} (dialect {dialect})"),
     )
-    .with_help("see the capability table in the README")
+    .with_help("see the capability table in docs/sql.md")
 }
 
 /// Whether the dialect's text holds the field's name and the value's

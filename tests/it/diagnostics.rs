@@ -3,6 +3,8 @@
 
 #[cfg(feature = "sqlite")]
 use siftql::Filter;
+#[cfg(feature = "sqlite")]
+use siftql::WarningCode;
 use siftql::{ErrorCode, Limits};
 
 /// (code, input, limits override); input starting with `{` is JSON.
@@ -159,6 +161,21 @@ fn codes_are_unique_and_well_formed() {
     }
 }
 
+/// One filter for each warning code, for `docs/errors.md`.
+#[cfg(feature = "sqlite")]
+fn warning_examples() -> Vec<(WarningCode, &'static str)> {
+    vec![
+        (WarningCode::UnknownField, "stauts = completed"),
+        (WarningCode::WrongValueType, "num_clusters = \"abc\""),
+        (WarningCode::WrongOperator, "num_clusters matches \"^1\""),
+        (WarningCode::NeverNull, "cluster_id exists false"),
+        (
+            WarningCode::Contradiction,
+            "num_clusters > 5 and num_clusters < 3",
+        ),
+    ]
+}
+
 /// `docs/errors.md` is the catalogue of these examples; it must match what
 /// the code renders. `SIFTQL_BLESS=1 cargo test errors_doc` rewrites it.
 #[test]
@@ -170,12 +187,15 @@ fn errors_doc_is_in_step() {
          from `tests/it/diagnostics.rs` and checked by `errors_doc_is_in_step`.\n\n\
          | code | meaning |\n|---|---|\n",
     );
+    let shown: Vec<ErrorCode> = examples().iter().map(|e| e.0).collect();
     for c in ErrorCode::ALL {
-        doc.push_str(&format!(
-            "| [{c}](#{}) | {} |\n",
-            c.as_str().to_lowercase(),
-            c.description()
-        ));
+        // Codes without an example section are listed without a link.
+        let name = if shown.contains(c) {
+            format!("[{c}](#{})", c.as_str().to_lowercase())
+        } else {
+            c.to_string()
+        };
+        doc.push_str(&format!("| {name} | {} |\n", c.description()));
     }
     doc.push_str("\nE0501 wraps an error the database reports (a locked file, a lost connection); the CLI exits with status 1 for it.\n");
     doc.push_str("\nE0001 comes from byte input (the CLI reading standard input or a file):\n\n```text\n$ printf 'name = \"caf\\xe9\"' | siftql parse\nerror[E0001]: input is not UTF-8 (byte 11)\n```\n");
@@ -190,6 +210,38 @@ fn errors_doc_is_in_step() {
             "\n## {code}\n\n{}\n{limit_note}\n```text\n{input}\n```\n\n```text\n{}\n```\n",
             code.description(),
             err.render(input)
+        ));
+    }
+    doc.push_str(
+        "\n# Warning codes\n\nA warning (`siftql::Warning`, made by `sql::Schema::check`) marks a filter that is valid\n\
+         but probably not what was meant. It renders like an error; `siftql check`, `filter`, `sql` and\n\
+         `query` print warnings without failing (`--deny-warnings`: exit status 2), and `serve` returns\n\
+         them in a `warnings` field. These examples are checked against the cluster schema.\n\n\
+         | code | meaning |\n|---|---|\n",
+    );
+    for c in WarningCode::ALL {
+        doc.push_str(&format!(
+            "| [{c}](#{}) | {} |\n",
+            c.as_str().to_lowercase(),
+            c.description()
+        ));
+    }
+    let warned = warning_examples();
+    for c in WarningCode::ALL {
+        let (_, input) = warned
+            .iter()
+            .find(|(code, _)| code == c)
+            .unwrap_or_else(|| panic!("{c} has no example"));
+        let f: siftql::Filter = input.parse().unwrap();
+        let warnings = siftql::sql::Schema::clusters().check(&f).unwrap();
+        let w = warnings
+            .iter()
+            .find(|w| w.code() == *c)
+            .unwrap_or_else(|| panic!("{input} draws no {c}"));
+        doc.push_str(&format!(
+            "\n## {c}\n\n{}\n\n```text\n{input}\n```\n\n```text\n{}\n```\n",
+            c.description(),
+            w.render(input)
         ));
     }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md");

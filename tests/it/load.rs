@@ -39,39 +39,69 @@ fn schema() -> Schema {
     .unwrap()
 }
 
-/// The databases to test: SQLite in memory, and the servers whose URLs are
-/// set.
-fn databases() -> Vec<Box<dyn Driver>> {
-    let mut dbs = vec![connect("sqlite::memory:").unwrap()];
-    for (var, on) in [
-        ("SIFTQL_TEST_POSTGRES_URL", cfg!(feature = "postgres")),
-        ("SIFTQL_TEST_MYSQL_URL", cfg!(feature = "mysql")),
-    ] {
-        match std::env::var(var) {
-            Ok(url) if on => dbs.push(connect(&url).unwrap_or_else(|e| panic!("{url}: {e}"))),
-            Ok(_) => eprintln!("{var}: this build lacks the driver; skipped"),
-            Err(_) => eprintln!("{var} is unset: skipped"),
-        }
-    }
-    dbs
+/// The databases the tests run on.
+#[derive(Clone, Copy)]
+enum Kind {
+    Sqlite,
+    Postgres,
+    Mysql,
 }
 
-/// Runs `test` on every database with a fresh table of [`schema`], then
-/// drops the table (also when the test fails).
-fn on_every_database(test: impl Fn(&mut dyn Driver, &Schema)) {
-    for mut db in databases() {
-        let schema = schema();
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(db.as_mut(), &schema)));
-        let _ = db.rollback();
-        let table = db.dialect().quote(&schema.table);
-        db.execute(&format!("DROP TABLE IF EXISTS {table}"))
-            .unwrap();
-        if let Err(panic) = result {
-            eprintln!("failed on {}", db.dialect());
-            std::panic::resume_unwind(panic);
-        }
+/// A connection to `kind`: SQLite in memory, or the server of its URL
+/// (the tests on it are ignored when the URL is unset).
+fn database(kind: Kind) -> Box<dyn Driver> {
+    let var = match kind {
+        Kind::Sqlite => return connect("sqlite::memory:").unwrap(),
+        Kind::Postgres => "SIFTQL_TEST_POSTGRES_URL",
+        Kind::Mysql => "SIFTQL_TEST_MYSQL_URL",
+    };
+    let url = std::env::var(var).unwrap_or_else(|_| panic!("{var} is unset"));
+    connect(&url).unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+/// Runs `test` on `kind` with a fresh table of [`schema`], then drops the
+/// table (also when the test fails).
+fn on_database(kind: Kind, test: impl Fn(&mut dyn Driver, &Schema)) {
+    let mut db = database(kind);
+    let schema = schema();
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(db.as_mut(), &schema)));
+    let _ = db.rollback();
+    let table = db.dialect().quote(&schema.table);
+    db.execute(&format!("DROP TABLE IF EXISTS {table}"))
+        .unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
     }
+}
+
+/// One test per database for each check: `load::sqlite::NAME`,
+/// `load::postgres::NAME`, `load::mysql::NAME`.
+macro_rules! on_every_database {
+    ($($check:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $check() {
+                super::$check(super::Kind::Sqlite)
+            })*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(#[test]
+            #[cfg_attr(not(siftql_postgres), ignore = "SIFTQL_TEST_POSTGRES_URL is unset")]
+            fn $check() {
+                super::$check(super::Kind::Postgres)
+            })*
+        }
+        #[cfg(feature = "mysql")]
+        mod mysql {
+            $(#[test]
+            #[cfg_attr(not(siftql_mysql), ignore = "SIFTQL_TEST_MYSQL_URL is unset")]
+            fn $check() {
+                super::$check(super::Kind::Mysql)
+            })*
+        }
+    };
 }
 
 /// Loads `records` in one [`BatchLoader`] load.
@@ -153,9 +183,8 @@ fn one_by_one(records: &[String]) -> Vec<String> {
     out.into_iter().map(|(_, r)| r).collect()
 }
 
-#[test]
-fn more_records_than_one_batch() {
-    on_every_database(|db, schema| {
+fn more_records_than_one_batch(kind: Kind) {
+    on_database(kind, |db, schema| {
         let n = db.batch_rows() * 2 + db.batch_rows() / 2 + 7;
         let records: Vec<String> = (0..n).map(|i| record(&format!("c{i}"), i)).collect();
         load(db, schema, &records);
@@ -166,9 +195,8 @@ fn more_records_than_one_batch() {
     });
 }
 
-#[test]
-fn the_last_record_of_a_key_wins_in_the_place_of_its_first() {
-    on_every_database(|db, schema| {
+fn the_last_record_of_a_key_wins_in_the_place_of_its_first(kind: Kind) {
+    on_database(kind, |db, schema| {
         let batch = db.batch_rows();
         let mut records = vec![record("a", 0), record("b", 1), record("a", 2)];
         // The next batches: new keys, then keys of the first batch again.
@@ -192,9 +220,8 @@ fn the_last_record_of_a_key_wins_in_the_place_of_its_first() {
 }
 
 /// One `upsert` of many rows leaves what one `upsert` a row leaves.
-#[test]
-fn one_upsert_of_many_rows_is_one_upsert_a_row() {
-    on_every_database(|db, schema| {
+fn one_upsert_of_many_rows_is_one_upsert_a_row(kind: Kind) {
+    on_database(kind, |db, schema| {
         let ids = ["a", "b", "a", "c", "b", "b", "d", "a", "c", "e"];
         let records: Vec<String> = ids
             .iter()
@@ -221,8 +248,7 @@ fn one_upsert_of_many_rows_is_one_upsert_a_row() {
     });
 }
 
-#[test]
-fn documents_come_back_byte_for_byte() {
+fn documents_come_back_byte_for_byte(kind: Kind) {
     let docs = [
         "{\"cluster_id\":\"w1\" ,  \"x\"  :  1 }",
         "\t{\t\"z\": 1,\r\"cluster_id\": \"w2\",\n\"a\": 2}  ",
@@ -231,7 +257,7 @@ fn documents_come_back_byte_for_byte() {
         r#"{"cluster_id": "n1", "big": 123456789012345678901234567890, "f": 1.00000000000000000000001, "e": -0.0E-0, "g": 1e308}"#,
         r#"{"cluster_id": "d1", "k": 1, "a": {}, "arr": [], "nest": [[[]]], "meta": {"b": 1, "a": 2}}"#,
     ];
-    on_every_database(|db, schema| {
+    on_database(kind, |db, schema| {
         let mut docs: Vec<String> = docs.iter().map(|d| (*d).to_owned()).collect();
         // PostgreSQL's text and JSON hold no U+0000: that record is refused.
         if db.dialect() == siftql::sql::Dialect::Postgres {
@@ -260,9 +286,8 @@ fn placeholders(records: &[String]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_bad_record_rolls_back_the_whole_load() {
-    on_every_database(|db, schema| {
+fn a_bad_record_rolls_back_the_whole_load(kind: Kind) {
+    on_database(kind, |db, schema| {
         let first = vec![record("kept", 0)];
         load(db, schema, &first);
         let batch = db.batch_rows();
@@ -292,8 +317,7 @@ fn a_bad_record_rolls_back_the_whole_load() {
     });
 }
 
-#[test]
-fn typed_and_json_columns_hold_their_values() {
+fn typed_and_json_columns_hold_their_values(kind: Kind) {
     let records = [
         json!({"cluster_id": "a", "name": "Ünïcode ☃", "n": -9007199254740993_i64, "x": 1.5, "b": true,
                "t": "2024-02-29T23:59:59.123456789+05:30", "meta": {"z": [1, "two", null], "a": {"b": false}},
@@ -304,7 +328,7 @@ fn typed_and_json_columns_hold_their_values() {
         json!({"cluster_id": "d", "name": null, "n": null, "x": null, "b": null, "t": null,
                "meta": [], "deep": {"tags": {}}}),
     ];
-    on_every_database(|db, schema| {
+    on_database(kind, |db, schema| {
         let texts: Vec<String> = records.iter().map(Value::to_string).collect();
         load(db, schema, &texts);
         let want = vec![
@@ -372,9 +396,8 @@ fn typed_and_json_columns_hold_their_values() {
 /// Batches larger than MySQL's `max_allowed_packet` (16 MiB by default) of
 /// rows of a megabyte each load whole (in untyped fields: MySQL's `TEXT`
 /// columns hold 64 KiB).
-#[test]
-fn big_documents_load_whole() {
-    on_every_database(|db, schema| {
+fn big_documents_load_whole(kind: Kind) {
+    on_database(kind, |db, schema| {
         let filler = "é".repeat(200_000);
         let records: Vec<String> = (0..20)
             .map(|i| {
@@ -386,3 +409,13 @@ fn big_documents_load_whole() {
         assert_eq!(documents(db, schema), records);
     });
 }
+
+on_every_database!(
+    more_records_than_one_batch,
+    the_last_record_of_a_key_wins_in_the_place_of_its_first,
+    one_upsert_of_many_rows_is_one_upsert_a_row,
+    documents_come_back_byte_for_byte,
+    a_bad_record_rolls_back_the_whole_load,
+    typed_and_json_columns_hold_their_values,
+    big_documents_load_whole,
+);

@@ -26,3 +26,5 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod regex;
 mod syntax;
+#[cfg(feature = "sql")]
+mod typecheck;

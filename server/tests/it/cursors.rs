@@ -1,15 +1,205 @@
-//! Keyset cursors: walking every page, the cursor's aliases, refusals, and
-//! rows that change between pages.
+//! Keyset cursors: walking every page, the cursor's aliases, refusals, the
+//! request a cursor is bound to (sort, namespace, filter, search; not the
+//! page size), and rows that change between pages.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::{on_every_database, Api};
+use crate::{on_every_database, Api, Reply};
 
 on_every_database!(
     cursors,
     rows_change_between_pages,
-    instants_past_the_date_types
+    instants_past_the_date_types,
+    cursor_namespace,
+    cursor_filter,
+    cursor_search,
+    cursor_dsl_or_json,
+    cursor_page_size,
 );
+
+/// The page after `r` for `body` (and `headers`).
+fn next(s: &Api, r: &Reply, headers: &[(&str, &str)], body: &Value) -> Reply {
+    s.list_with(&format!("?cursor={}", r.next_cursor()), headers, body)
+}
+
+/// A refused cursor: 422 `invalid_cursor` whose message names what differs.
+fn refused(r: &Reply, differs: &str) {
+    let e = r.error(422);
+    assert_eq!(e["code"], "invalid_cursor", "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("the cursor was issued for another {differs}")),
+        "{message}"
+    );
+}
+
+/// Every row from `body`'s first page on, each next page asked for with
+/// the cursor, `headers` and the body `then` gives for its number (2, 3,
+/// …): the ids in order.
+fn walk(
+    s: &Api,
+    headers: &[(&str, &str)],
+    body: &Value,
+    then: impl Fn(u64) -> Value,
+) -> Vec<String> {
+    let mut r = s.list_with("", headers, body);
+    let mut ids = Vec::new();
+    let mut page = 1;
+    loop {
+        ids.extend(r.ids());
+        match r.json()["pagination"]["next_cursor"].as_str() {
+            Some(c) => {
+                page += 1;
+                r = s.list_with(&format!("?cursor={c}"), headers, &then(page));
+            }
+            None => break,
+        }
+    }
+    ids
+}
+
+/// A cursor issued for one `X-Namespace` is refused with another, or with
+/// none, and walks its own namespace to the end.
+fn cursor_namespace(s: &Api) {
+    let body = json!({"limit": 4});
+    let ns_a = [("X-Namespace", "ns_a")];
+    let r = s.list_with("", &ns_a, &body);
+    assert_eq!(r.ids(), ["c00", "c01", "c02", "c04"]);
+    refused(&next(s, &r, &[("X-Namespace", "ns_b")], &body), "namespace");
+    refused(&next(s, &r, &[], &body), "namespace");
+    // A namespace is exact: another case is another namespace.
+    refused(&next(s, &r, &[("X-Namespace", "NS_A")], &body), "namespace");
+    // One issued without a namespace is refused with one.
+    refused(&next(s, &s.list(&body), &ns_a, &body), "namespace");
+    // The same namespace: every row of it, once, in order.
+    let everything = s.list_with("", &ns_a, &json!({"limit": 1000})).ids();
+    assert_eq!(everything.len(), 30);
+    assert_eq!(walk(s, &ns_a, &body, |_| body.clone()), everything);
+}
+
+/// A cursor issued for one filter is refused with another, or with none.
+fn cursor_filter(s: &Api) {
+    let body = json!({"filter": "status = completed", "limit": 3});
+    let r = s.list(&body);
+    assert_eq!(r.ids(), ["c00", "c03", "c06"]);
+    let other = json!({"filter": "status = FAILED", "limit": 3});
+    refused(&next(s, &r, &[], &other), "filter");
+    refused(&next(s, &r, &[], &json!({"limit": 3})), "filter");
+    let json_other = json!({"filters": {"AND": [{"field": "status", "operator": "eq", "value": "pending"}]}, "limit": 3});
+    refused(&next(s, &r, &[], &json_other), "filter");
+    // No filter and a match-all filter are the same filter.
+    let all = s.list(&json!({"limit": 3}));
+    assert_eq!(
+        next(s, &all, &[], &json!({"filter": "true", "limit": 3})).ids(),
+        ["c03", "c04", "c05"]
+    );
+    assert_eq!(
+        next(s, &all, &[], &json!({"filters": {}, "limit": 3})).ids(),
+        ["c03", "c04", "c05"]
+    );
+    // The sort is checked first, then the filter.
+    let sorted = json!({"filter": "status = FAILED", "sort": {"field": "status"}, "limit": 3});
+    let e = next(s, &r, &[], &sorted).error(422);
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("another sort order"),
+        "{e}"
+    );
+    // The same filter: the next page.
+    assert_eq!(next(s, &r, &[], &body).ids(), ["c09", "c12", "c15"]);
+}
+
+/// A cursor issued for one search is refused with another, or with none;
+/// the same search in another case is the same search (search ignores
+/// case).
+fn cursor_search(s: &Api) {
+    let body = json!({"search": "sale", "limit": 2});
+    let r = s.list(&body);
+    assert_eq!(r.ids(), ["c00", "c01"]);
+    refused(
+        &next(s, &r, &[], &json!({"search": "plain", "limit": 2})),
+        "search",
+    );
+    refused(&next(s, &r, &[], &json!({"limit": 2})), "search");
+    refused(
+        &next(s, &r, &[], &json!({"search": "sale 5", "limit": 2})),
+        "search",
+    );
+    assert_eq!(
+        next(s, &r, &[], &json!({"search": "SALE", "limit": 2})).ids(),
+        ["c05", "c06"]
+    );
+    // One issued without a search is refused with one.
+    let none = s.list(&json!({"limit": 2}));
+    refused(&next(s, &none, &[], &body), "search");
+    let everything = s.list(&json!({"search": "sale", "limit": 1000})).ids();
+    assert_eq!(everything.len(), 16);
+    assert_eq!(walk(s, &[], &body, |_| body.clone()), everything);
+}
+
+/// The same filter as DSL and as JSON (any accepted form, the official
+/// client's `case_sensitive: false` on every node included) is the same
+/// filter: a walk may switch between them page by page.
+fn cursor_dsl_or_json(s: &Api) {
+    let dsl = "status != pending and (num_clusters >= 2 or cluster_name starts with sale)";
+    let sort = json!({"field": "created_at", "direction": "desc"});
+    let forms = [
+        json!({"filter": dsl, "sort": sort, "limit": 4}),
+        json!({"filters": {
+            "AND": [{"field": "status", "operator": "ne", "value": "pending"}],
+            "OR": [{"field": "num_clusters", "operator": "gte", "value": 2},
+                   {"field": "cluster_name", "operator": "starts_with", "value": "sale"}]},
+            "sort": sort, "limit": 4}),
+        // As the official client re-serialises it, keys in another order.
+        json!({"limit": 4, "sort": sort, "filters": {
+            "case_sensitive": false,
+            "OR": [{"value": 2, "operator": "gte", "field": "num_clusters", "case_sensitive": false},
+                   {"field": "cluster_name", "operator": "starts_with", "value": "sale", "case_sensitive": false}],
+            "AND": [{"field": "status", "operator": "ne", "value": "pending", "case_sensitive": false}]}}),
+    ];
+    let everything = s
+        .list(&json!({"filter": dsl, "sort": sort, "limit": 1000}))
+        .ids();
+    assert!(everything.len() > 12, "{everything:?}");
+    for (i, first) in forms.iter().enumerate() {
+        let walked = walk(s, &[], first, |page| {
+            forms[(i + page as usize) % forms.len()].clone()
+        });
+        assert_eq!(walked, everything, "starting with form {i}");
+    }
+    // The filter is compared as a tree, not as logic: the `OR` nested as
+    // an `AND` item is another tree, so another filter.
+    let nested = json!({"filters": {
+        "AND": [{"field": "status", "operator": "ne", "value": "pending"},
+                {"OR": [{"field": "num_clusters", "operator": "gte", "value": 2},
+                        {"field": "cluster_name", "operator": "starts_with", "value": "sale"}]}]},
+        "sort": sort, "limit": 4});
+    refused(&next(s, &s.list(&forms[0]), &[], &nested), "filter");
+}
+
+/// The page size may change along a walk: the rows go on where the last
+/// page ended, and the page number counts pages of the new size
+/// (`rows before / page_size + 1`, as for an offset).
+fn cursor_page_size(s: &Api) {
+    let everything = s.list(&json!({"limit": 1000})).ids();
+    let r = s.list(&json!({"limit": 3}));
+    let after = next(s, &r, &[], &json!({"page_size": 5}));
+    assert_eq!(after.ids(), everything[3..8]);
+    let p = &after.json()["pagination"];
+    assert_eq!(
+        (p["page"].clone(), p["page_size"].clone()),
+        (json!(1), json!(5))
+    );
+    let then = next(s, &after, &[], &json!({"limit": 4}));
+    assert_eq!(then.ids(), everything[8..12]);
+    assert_eq!(then.json()["pagination"]["page"], 3);
+    assert_eq!(then.json()["pagination"]["previous_page"], "2");
+    // A walk in pages of 1, 2, 3, … sees every row once.
+    let walked = walk(s, &[], &json!({"limit": 1}), |page| json!({"limit": page}));
+    assert_eq!(walked, everything);
+}
 
 /// Records whose `created_at` spans RFC 3339 (years 0000 and 9999, offsets
 /// of ±23:59, a leap second, instants a nanosecond apart): one big page in

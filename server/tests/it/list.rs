@@ -13,7 +13,75 @@ on_every_database!(
     stats_cover_the_filtered_set,
     pagination,
     sorting,
+    warnings,
 );
+
+/// The seed filter's fields are not cluster fields: each draws a `W0401`,
+/// in canonical order, pointing into `filters`.
+fn seed_warnings(answer: &mut Value, table: &str) {
+    let warnings = answer
+        .as_object_mut()
+        .unwrap()
+        .remove("warnings")
+        .expect("the seed's fields draw warnings");
+    let expect: Vec<Value> = [
+        ("name", "/AND/0"),
+        ("age", "/AND/1"),
+        ("role", "/OR/1"),
+        ("department", "/NOT/0"),
+        ("location", "/NOT/1"),
+    ]
+    .iter()
+    .map(|(field, at)| {
+        json!({"code": "W0401",
+               "message": format!("unknown field `{field}` for table `{table}`"),
+               "pointer": format!("/filters{at}")})
+    })
+    .collect();
+    assert_eq!(warnings, Value::Array(expect));
+}
+
+/// The `warnings` field: present only when the filter draws one, with the
+/// code, message, pointer into the body, the span of a DSL `filter`, and
+/// the hint; the answer is the same as without it.
+fn warnings(s: &Api) {
+    let plain = s.list(&json!({"filter": "status = completed"}));
+    assert_eq!(plain.status, 200, "{}", plain.body);
+    assert!(plain.json().get("warnings").is_none(), "{}", plain.body);
+
+    let r = s.list(&json!({"filter": "status = completed and stauts = x"}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let answer = r.json();
+    assert_eq!(
+        answer["warnings"],
+        json!([{"code": "W0401",
+                "message": format!("unknown field `stauts` for table `{}`", s.table.name),
+                "pointer": "/filter", "span": [23, 33],
+                "help": "did you mean `status`?"}])
+    );
+    // The warning does not change the answer: no record has `stauts`.
+    assert_eq!(answer["total_count"], 0);
+    assert!(plain.json()["total_count"].as_u64().unwrap() > 0);
+    let r = s.list(&json!({"filters": {"AND": [
+        {"field": "status", "operator": "eq", "value": "completed"},
+        {"field": "num_clusters", "operator": "gt", "value": "5"}]}}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let w = &r.json()["warnings"];
+    assert_eq!(w[0]["code"], "W0402");
+    assert_eq!(w[0]["pointer"], "/filters/AND/1");
+    assert_eq!(
+        w[0]["help"],
+        "write the number without quotes: num_clusters > 5"
+    );
+    assert!(w[0].get("span").is_none());
+    assert_eq!(w.as_array().unwrap().len(), 1);
+    // An answer served from the cache carries the warnings of the request
+    // as it was written: the same filter as DSL points into `filter`.
+    let dsl = s.list(&json!({"filter": "status = completed and num_clusters > \"5\""}));
+    let w = &dsl.json()["warnings"];
+    assert_eq!(w[0]["pointer"], "/filter");
+    assert_eq!(w[0]["span"], json!([23, 41]));
+}
 
 fn the_seed_request(s: &Api) {
     let all = |body: Value| {
@@ -39,8 +107,10 @@ fn the_seed_request(s: &Api) {
     });
     let r = s.list(&seed);
     assert_eq!(r.status, 200, "{}", r.body);
+    let mut answer = r.json();
+    seed_warnings(&mut answer, &s.table.name);
     assert_eq!(
-        r.json(),
+        answer,
         json!({"results": [],
                "pagination": {"total": 0, "page": 1, "page_size": 10, "total_pages": 0,
                               "next_page": null, "previous_page": null, "next_cursor": null},

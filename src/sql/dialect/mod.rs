@@ -575,6 +575,14 @@ pub trait SqlDialect: Send + Sync + 'static {
         ""
     }
 
+    /// Template of a boolean expression: whether a table named `?` (a
+    /// text value) exists where unqualified table names resolve
+    /// ([`Driver::has_table`](super::driver::Driver::has_table)). The
+    /// default asks the standard `information_schema`.
+    fn table_exists(&self) -> &'static str {
+        "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = ?)"
+    }
+
     /// The placeholder for value `i` (1-based) of an `INSERT`, cast to JSON
     /// when the column is the document (`Some(true)`) or a `json` column
     /// (`Some(false)`).
@@ -616,6 +624,12 @@ impl Dialect {
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
         self.0.name()
+    }
+
+    /// A boolean expression: whether table `table` exists
+    /// ([`SqlDialect::table_exists`]).
+    pub fn table_exists(self, table: &str) -> Expr {
+        self.frag(self.0.table_exists(), vec![Expr::val(table)])
     }
 
     /// A custom SQL expression: `?` marks each expression of `exprs`, in
@@ -705,9 +719,15 @@ impl FromStr for Dialect {
             .into_iter()
             .find(|d| d.name() == lower || d.aliases().contains(&lower.as_str()))
             .ok_or_else(|| {
-                let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
+                let names: Vec<String> = Dialect::ALL
+                    .iter()
+                    .map(|d| match d.aliases() {
+                        [] => d.name().to_owned(),
+                        more => format!("{} (or {})", d.name(), more.join(", ")),
+                    })
+                    .collect();
                 Error::new(ErrorCode::Unsupported, format!("unknown dialect `{s}`"))
-                    .with_help(format!("dialects: {}", names.join(", ")))
+                    .with_help(format!("the dialects are {}", names.join(", ")))
             })
     }
 }
@@ -796,7 +816,7 @@ mod tests {
         }
         assert_eq!(
             "oracle".parse::<Dialect>().unwrap_err().help(),
-            Some("dialects: postgres, mysql, sqlite")
+            Some("the dialects are postgres (or postgresql, pg), mysql (or mariadb), sqlite (or sqlite3)")
         );
     }
 

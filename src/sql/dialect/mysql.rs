@@ -22,6 +22,10 @@ pub struct MySqlDialect;
 const MAX_SEGMENTS: usize = 8;
 
 impl SqlDialect for MySqlDialect {
+    fn table_exists(&self) -> &'static str {
+        "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = DATABASE())"
+    }
+
     fn name(&self) -> &'static str {
         "mysql"
     }

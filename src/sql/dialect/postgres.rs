@@ -19,6 +19,10 @@ use crate::sql::{text, ColumnType, Gap};
 pub struct PostgresDialect;
 
 impl SqlDialect for PostgresDialect {
+    fn table_exists(&self) -> &'static str {
+        "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = ANY (current_schemas(false)))"
+    }
+
     fn name(&self) -> &'static str {
         "postgres"
     }

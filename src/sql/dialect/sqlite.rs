@@ -19,6 +19,10 @@ use crate::sql::{text, ColumnType, Gap};
 pub struct SqliteDialect;
 
 impl SqlDialect for SqliteDialect {
+    fn table_exists(&self) -> &'static str {
+        "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)"
+    }
+
     fn name(&self) -> &'static str {
         "sqlite"
     }
