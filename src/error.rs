@@ -313,10 +313,11 @@ impl Parts<'_> {
 /// `sql::Schema::check`; rendered like an [`Error`], with `warning[W…]`:
 ///
 /// ```text
-/// warning[W0401]: unknown field `stauts`
+/// warning[W0401]: unknown field `stauts` for table `clusters`
 ///   |
 /// 1 | stauts = completed
-///   | ^^^^^^ the records have no such field, so this is looked up in `doc`
+///   | ^^^^^^^^^^^^^^^^^^ no column holds it; it is looked up in the `doc` document
+///   --> at /AND/0
 ///   = help: did you mean `status`?
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -27,6 +27,7 @@
 //! | evaluate records | `eval::Predicate::compile(&filter, &bindings)?.matches(&record)`, over a `serde_json::Value`, an `eval::RawRecord` or a typed `eval::ClusterRecord` (feature `eval`) |
 //! | compile to SQL | `sql::compile(&filter, &schema, dialect)?`, then `.condition()` (a sea-query `Condition`) or `.build()` (the `SELECT` and its values); `sql::compile_with` binds dynamic values, `sql::compile_rechecked` also takes what the dialect cannot say exactly (feature `sql`) |
 //! | run on a database | `sql::driver::connect(url)?` opens a `Driver` (`sqlite:PATH`, `postgres://…`, `mysql://…`); `Driver::documents` runs a compiled filter, `sql::driver::BatchLoader` loads records, `sql::index::create_indexes` creates the indexes (features `sqlite`, `postgres`, `mysql`) |
+//! | type-check against a schema | `sql::Schema::check(&filter)?`: [`Warning`]s with codes ([`WarningCode`]), spans and pointers for unknown fields, values a column never holds, contradictions (feature `sql`; `siftql check` on the command line) |
 //! | write a backend | implement [`Fold`]: a bottom-up fold, stack-safe on trees of any depth |
 //!
 #![cfg_attr(
@@ -34,7 +35,8 @@
     doc = "The entry points in this build: [`eval::Predicate::compile`], \
            [`eval::Predicate::matches`], [`sql::compile`], [`sql::compile_with`], \
            [`sql::compile_rechecked`], [`sql::Compiled`], [`sql::Schema::clusters`], \
-           [`sql::Dialect`], [`sql::driver::connect`], [`sql::driver::Driver`]."
+           [`sql::Dialect`], [`sql::driver::connect`], [`sql::driver::Driver`], \
+           [`sql::Schema::check`]."
 )]
 #![cfg_attr(
     all(feature = "eval", not(feature = "sql")),

@@ -236,19 +236,29 @@ impl Schema {
                     ErrorCode::UnknownField,
                     format!("unknown field `{path}` for table `{}`", self.table),
                 );
-                let known = self.columns.iter().map(|c| c.field.as_str());
-                Err(match did_you_mean(path, known) {
-                    Some(s) => e.with_help(format!("did you mean `{s}`?")),
-                    None => e.with_help(format!(
-                        "known fields: {}",
-                        self.columns
-                            .iter()
-                            .map(|c| c.field.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
+                Err(match self.field_help(path, usize::MAX) {
+                    Some(help) => e.with_help(help),
+                    None => e,
                 })
             }
+        }
+    }
+
+    /// The hint for an unknown field: the nearest known field, or the list
+    /// of them when there are at most `list_up_to`.
+    pub(crate) fn field_help(&self, path: &str, list_up_to: usize) -> Option<String> {
+        let known = self.columns.iter().map(|c| c.field.as_str());
+        match did_you_mean(path, known) {
+            Some(s) => Some(format!("did you mean `{s}`?")),
+            None if self.columns.len() <= list_up_to => Some(format!(
+                "known fields: {}",
+                self.columns
+                    .iter()
+                    .map(|c| c.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            None => None,
         }
     }
 }

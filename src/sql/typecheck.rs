@@ -14,7 +14,7 @@ use serde_json::{Number, Value};
 
 use super::schema::{Column, ColumnType, Place, Schema};
 use crate::ast::{Condition, Filter, Group, ListKind, Node, Operand, Operator};
-use crate::error::{did_you_mean, Error, Warning, WarningCode};
+use crate::error::{Error, Warning, WarningCode};
 use crate::span::Span;
 
 impl Schema {
@@ -58,15 +58,18 @@ impl Schema {
         // deep filter costs linear time; the groups still to visit are on
         // the heap, so it cannot overflow the stack either.
         let mut trail: Vec<(usize, ListKind, usize)> = vec![(0, ListKind::And, 0)];
-        let mut groups: Vec<(&Group, usize)> = vec![(&filter.root, 0)];
-        while let Some((group, at)) = groups.pop() {
-            let mut bounds = Bounds::default();
+        // Each group comes with what its `AND` list inherits: a group in an
+        // `AND` list must match for its parent to, so its own `AND` items
+        // hold together with the parent's.
+        let mut groups: Vec<(&Group, usize, Bounds)> = vec![(&filter.root, 0, Bounds::default())];
+        while let Some((group, at, mut bounds)) = groups.pop() {
+            let mut nested = Vec::new();
             for (kind, items) in group.lists() {
                 for (i, node) in items.into_iter().flatten().enumerate() {
                     let c = match node {
                         Node::Group(g) => {
                             trail.push((at, kind, i));
-                            groups.push((g, trail.len() - 1));
+                            nested.push((g.as_ref(), trail.len() - 1, kind));
                             continue;
                         }
                         Node::Condition(c) => c,
@@ -87,6 +90,13 @@ impl Schema {
                         }
                     }
                 }
+            }
+            for (g, entry, kind) in nested {
+                let inherited = match kind {
+                    ListKind::And => bounds.clone(),
+                    ListKind::Or | ListKind::Not => Bounds::default(),
+                };
+                groups.push((g, entry, inherited));
             }
         }
         // Groups were visited last-in first-out; the warnings go in source
@@ -158,17 +168,9 @@ impl Schema {
             format!("unknown field `{path}` for table `{}`", self.table),
             &label,
         );
-        let known = self.columns.iter().map(|col| col.field.as_str());
-        match did_you_mean(path, known) {
-            Some(s) => w.with_help(format!("did you mean `{s}`?")),
-            None if self.columns.len() <= 12 => w.with_help(format!(
-                "known fields: {}",
-                self.columns
-                    .iter()
-                    .map(|col| col.field.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+        // A long list (the 44 cluster fields) would bury the warning.
+        match self.field_help(path, 12) {
+            Some(help) => w.with_help(help),
             None => w,
         }
     }
@@ -302,8 +304,17 @@ fn typed(
         ))
     };
     let textual = matches!(ty, ColumnType::Text | ColumnType::Timestamp);
+    let key = super::load::key_column(schema).is_some_and(|k| k.column == column.column);
+    let never_null = || {
+        Some((
+            WarningCode::NeverNull,
+            format!("`{field}` is the key and every row has it: `{c}` is {never}"),
+            never,
+        ))
+    };
     match op {
-        Operator::Eq | Operator::Ne => (!v.is_null() && !fits(ty, v)).then(|| wrong_value(v))?,
+        Operator::Eq | Operator::Ne if v.is_null() => key.then(never_null)?,
+        Operator::Eq | Operator::Ne => (!fits(ty, v)).then(|| wrong_value(v))?,
         Operator::In | Operator::Nin => {
             let bad = v
                 .as_array()?
@@ -328,18 +339,11 @@ fn typed(
             wrong_op("a point (an object or an array)")
         }
         Operator::Exists | Operator::IsNull => {
-            let key = super::load::key_column(schema).is_some_and(|k| k.column == column.column);
             let absent = match op {
                 Operator::Exists => v.as_bool() == Some(false),
                 _ => v.as_bool() != Some(false),
             };
-            (key && absent).then(|| {
-                (
-                    WarningCode::NeverNull,
-                    format!("`{field}` is the key and every row has it: `{c}` is never true"),
-                    "never true",
-                )
-            })
+            (key && absent).then(never_null)?
         }
     }
 }
@@ -387,11 +391,12 @@ struct Bound {
 /// What the conditions of one `AND` list so far require of each typed
 /// column: the tightest lower and upper bound of a number column, the value
 /// a text column must equal.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Bounds {
     fields: Vec<FieldBounds>,
 }
 
+#[derive(Clone)]
 struct FieldBounds {
     column: String,
     low: Option<Bound>,

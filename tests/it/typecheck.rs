@@ -44,6 +44,7 @@ fn rendered_warnings() {
         (&clusters, "hierarchy_detected > 1"),
         (&clusters, "cluster_id exists false"),
         (&clusters, "cluster_id is null"),
+        (&clusters, "cluster_id != null"),
         (&clusters, "num_clusters matches \"^1\""),
         (&clusters, "num_documents_clustered contains 5"),
         (&clusters, "num_clusters > 5 and num_clusters < 3"),
@@ -55,6 +56,10 @@ fn rendered_warnings() {
         (
             &clusters,
             "status = a and (x = 1 or status = b) and status = B",
+        ),
+        (
+            &clusters,
+            "num_clusters > 5 and (num_clusters < 3 and (status = a or status = b))",
         ),
         (&clusters, "stauts = a and num_clusters = \"1\""),
         (
@@ -108,6 +113,8 @@ fn good_filters_draw_nothing() {
         "created_at > \"2025-01-01\" and num_clusters = $inputs.n",
         "num_clusters != null and num_clusters in [1, null]",
         "num_clusters > 9007199254740993 and num_clusters < 9007199254740994",
+        "num_clusters > 5 and (num_clusters < 3 or status = a)",
+        "num_clusters > 5 and not (num_clusters < 3 and status = a)",
     ] {
         let f: Filter = input.parse().unwrap();
         let w = Schema::clusters().check(&f).unwrap();
@@ -129,6 +136,7 @@ fn warnings_agree_with_the_evaluator() {
         "hierarchy_detected > 0",
         "cluster_id exists false",
         "cluster_id is null",
+        "cluster_id = null",
         "num_clusters matches \"\"",
         "num_clusters starts_with \"1\"",
         "num_clusters contains 5",
@@ -138,9 +146,14 @@ fn warnings_agree_with_the_evaluator() {
         "num_clusters >= 40 and num_clusters < 40",
         "num_clusters = 40 and num_clusters = 41",
         "status = completed and status = failed",
+        "num_clusters > 5 and (num_clusters < 3 and (status = a or status = b))",
         "num_clusters geo_radius {\"center\": {\"lat\": 0, \"lon\": 0}, \"radius\": 1}",
     ];
-    let always = ["status != 5", "num_clusters nin [\"1\", \"2\"]"];
+    let always = [
+        "status != 5",
+        "num_clusters nin [\"1\", \"2\"]",
+        "cluster_id != null",
+    ];
     for (inputs, want) in [(&never[..], 0), (&always[..], records.len())] {
         for input in inputs {
             let f: Filter = input.parse().unwrap();
