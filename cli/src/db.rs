@@ -402,12 +402,12 @@ pub fn clusters(table: String) -> Schema {
 pub fn open_existing(url: &str, table: &str) -> Result<Box<dyn Driver>, Failure> {
     let missing = || {
         Failure::Other(format!(
-            "no table `{table}` in {url}; load records with `siftql load`"
+            "no table `{table}` in {}; load records with `siftql load`",
+            siftql::sql::redacted(url)
         ))
     };
-    if let Some(path) = url.strip_prefix("sqlite:") {
-        let path = path.trim_start_matches("//");
-        if !path.is_empty() && path != ":memory:" && !std::path::Path::new(path).exists() {
+    if let Some(file) = url.strip_prefix("sqlite:").and_then(sqlite_file) {
+        if !file.exists() {
             return Err(missing());
         }
     }
@@ -416,6 +416,24 @@ pub fn open_existing(url: &str, table: &str) -> Result<Box<dyn Driver>, Failure>
         return Err(missing());
     }
     Ok(db)
+}
+
+/// The file a `sqlite:` URL's path names, if it names one: a path, or a
+/// `file:` URI's path (`file:data.db?mode=ro`); not `:memory:` nor a
+/// database in memory.
+fn sqlite_file(path: &str) -> Option<std::path::PathBuf> {
+    let path = path.trim_start_matches("//");
+    let file = match path.strip_prefix("file:") {
+        Some(uri) => {
+            let (name, query) = uri.split_once('?').unwrap_or((uri, ""));
+            if query.split('&').any(|p| p == "mode=memory") {
+                return None;
+            }
+            name.strip_prefix("//").unwrap_or(name)
+        }
+        None => path,
+    };
+    (!file.is_empty() && file != ":memory:").then(|| file.into())
 }
 
 pub fn query(mut args: QueryArgs) -> Result<(), Failure> {

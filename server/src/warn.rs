@@ -7,10 +7,14 @@ use siftql::sql::Schema;
 
 use crate::request::Request;
 
+/// The most warnings an answer carries (the first in the filter's order):
+/// a filter of thousands of conditions gets a bounded answer.
+pub(crate) const MAX_WARNINGS: usize = 100;
+
 /// The warnings of `req`'s filter as JSON objects (`code`, `message`,
-/// `pointer` into the request body, `span` for a DSL `filter`, `help`);
-/// empty when there are none. The filter compiled, so the check cannot
-/// fail; if it did, there is nothing to warn about.
+/// `pointer` into the request body, `span` for a DSL `filter`, `help`), at
+/// most [`MAX_WARNINGS`]; empty when there are none. The filter compiled,
+/// so the check cannot fail; if it did, there is nothing to warn about.
 pub(crate) fn warnings(schema: &Schema, req: &Request) -> Vec<Value> {
     let Ok(found) = schema.check(&req.filter) else {
         return Vec::new();
@@ -18,6 +22,7 @@ pub(crate) fn warnings(schema: &Schema, req: &Request) -> Vec<Value> {
     let key = if req.dsl { "/filter" } else { "/filters" };
     found
         .iter()
+        .take(MAX_WARNINGS)
         .map(|w| {
             let mut o = Map::new();
             o.insert("code".into(), w.code().as_str().into());

@@ -176,12 +176,17 @@ impl Parser<'_, '_> {
                         .chars()
                         .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
                         .collect();
+                    // (`not` is left out: `status does not contain x` is
+                    // a misspelt operator, not a field name.)
+                    let next_word = next_word.to_ascii_lowercase();
                     let next_is_operator = next.starts_with(['=', '!', '<', '>', '~'])
-                        || Operator::from_name(&next_word.to_ascii_lowercase()).is_some()
-                        || readable.contains(&next_word.to_ascii_lowercase().as_str());
-                    if !word.is_empty() && next_is_operator {
+                        || Operator::from_name(&next_word).is_some()
+                        || (next_word != "not" && readable.contains(&next_word.as_str()));
+                    let spaced = FieldPath::new(format!("{} {word}", field.as_str()));
+                    if let (false, true, Ok(spaced)) = (word.is_empty(), next_is_operator, spaced) {
+                        // The last segment takes the space: `user.`first name``.
                         e = e.with_help(format!(
-                            "a field name with a space is written in backticks: `{field} {word}`"
+                            "a field name with a space is written in backticks: {spaced}"
                         ));
                     } else if let Some(s) =
                         did_you_mean(word, names.iter().chain(&readable).copied())

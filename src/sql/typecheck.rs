@@ -10,6 +10,8 @@
 //! JSON columns and the document can hold anything, so only their names
 //! are checked.
 
+use std::rc::Rc;
+
 use serde_json::{Number, Value};
 
 use super::schema::{Column, ColumnType, Place, Schema};
@@ -165,7 +167,7 @@ impl Schema {
         };
         let w = warn(
             WarningCode::UnknownField,
-            format!("unknown field `{path}` for table `{}`", self.table),
+            format!("unknown field `{}` for table `{}`", short(path), self.table),
             &label,
         );
         // A long list (the 44 cluster fields) would bury the warning.
@@ -221,6 +223,15 @@ fn order(w: &Warning) -> (usize, Vec<usize>) {
     (start, pointer)
 }
 
+/// Text quoted in a message, cut to 80 characters (`…` after): a message
+/// names a condition, it does not copy a 64 KiB value.
+fn short(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// What a typed column holds, in words.
 fn holds(ty: ColumnType) -> &'static str {
     match ty {
@@ -274,13 +285,14 @@ fn typed(
     let Operand::Literal(v) = &c.value else {
         return None;
     };
-    let (field, ty) = (c.field.as_str(), column.ty);
-    let never = if inverted(c.operator) {
+    let op = c.operator;
+    let (field, ty) = (short(c.field.as_str()), column.ty);
+    let c = short(&c.to_string());
+    let never = if inverted(op) {
         "always true"
     } else {
         "never true"
     };
-    let op = c.operator;
     let wrong_value = |what: &Value| {
         Some((
             WarningCode::WrongValueType,
@@ -316,11 +328,23 @@ fn typed(
         Operator::Eq | Operator::Ne if v.is_null() => key.then(never_null)?,
         Operator::Eq | Operator::Ne => (!fits(ty, v)).then(|| wrong_value(v))?,
         Operator::In | Operator::Nin => {
-            let bad = v
-                .as_array()?
-                .iter()
-                .find(|item| !item.is_null() && !fits(ty, item))?;
-            wrong_value(bad)
+            let items = v.as_array()?;
+            let fit = |item: &&Value| item.is_null() || fits(ty, item);
+            let (i, bad) = items.iter().enumerate().find(|(_, item)| !fit(item))?;
+            if !items.iter().any(|item| fit(&item)) {
+                return wrong_value(bad);
+            }
+            // Another item can match: only this one is dead.
+            Some((
+                WarningCode::WrongValueType,
+                format!(
+                    "`{field}` is {} column and never holds {}: item {} of `{c}` never matches",
+                    a_type(ty),
+                    kind(bad),
+                    i + 1
+                ),
+                "an item never matches",
+            ))
         }
         Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => match ty {
             ColumnType::Bool => wrong_op("numbers, strings or date-times"),
@@ -357,7 +381,7 @@ fn value_help(c: &Condition, column: &Column) -> Option<String> {
         let mut meant = c.clone();
         meant.value = Operand::Literal(value);
         meant.span = Span::default();
-        Some(format!("{how}: {meant}"))
+        Some(format!("{how}: {}", short(&meant.to_string())))
     };
     match (column.ty, v) {
         (ColumnType::Integer | ColumnType::Float, Value::String(s)) => {
@@ -384,8 +408,9 @@ struct Bound {
     exact: bool,
     inclusive: bool,
     span: Span,
-    /// The condition, as DSL.
-    text: String,
+    /// The condition, as DSL (cut short), shared by the clones of nested
+    /// groups.
+    text: Rc<str>,
 }
 
 /// What the conditions of one `AND` list so far require of each typed
@@ -403,7 +428,7 @@ struct FieldBounds {
     high: Option<Bound>,
     /// A text column's `eq` value lowercased, its condition's span and
     /// DSL.
-    equal: Option<(String, Span, String)>,
+    equal: Option<(Rc<str>, Span, Rc<str>)>,
 }
 
 impl Bounds {
@@ -428,10 +453,13 @@ impl Bounds {
             (ColumnType::Text, Value::String(s)) if c.operator == Operator::Eq => {
                 let folded = crate::eval::lower(s);
                 match &entry.equal {
-                    Some((other, span, at)) if *other != folded => Some((*span, at.clone())),
+                    Some((other, span, text)) if **other != *folded => {
+                        Some((*span, Rc::clone(text)))
+                    }
                     Some(_) => None,
                     None => {
-                        entry.equal = Some((folded, c.span, c.to_string()));
+                        let text = short(&c.to_string()).into();
+                        entry.equal = Some((folded.into(), c.span, text));
                         None
                     }
                 }
@@ -459,18 +487,22 @@ impl Bounds {
 
 impl FieldBounds {
     /// Adds a numeric condition; the condition it contradicts, if any.
-    fn number(&mut self, c: &Condition, n: &Number) -> Option<(Span, String)> {
+    fn number(&mut self, c: &Condition, n: &Number) -> Option<(Span, Rc<str>)> {
         let value = n.as_f64()?;
         // An `f64` literal is exactly its value; an integer is when it is
         // within 2^53. Rounding never reorders, so only equal bounds need
         // exact values to be judged.
-        let exact = n.is_f64() || value.abs() <= 9_007_199_254_740_992.0;
+        let exact = n.is_f64()
+            || n.as_i64()
+                .map(i64::unsigned_abs)
+                .or(n.as_u64())
+                .is_some_and(|u| u <= 1 << 53);
         let bound = |inclusive| Bound {
             value,
             exact,
             inclusive,
             span: c.span,
-            text: c.to_string(),
+            text: short(&c.to_string()).into(),
         };
         let (low, high) = match c.operator {
             Operator::Eq => (Some(bound(true)), Some(bound(true))),
@@ -482,12 +514,12 @@ impl FieldBounds {
         };
         if let (Some(l), Some(h)) = (&low, &self.high) {
             if disjoint(l, h) {
-                return Some((h.span, h.text.clone()));
+                return Some((h.span, Rc::clone(&h.text)));
             }
         }
         if let (Some(l), Some(h)) = (&self.low, &high) {
             if disjoint(l, h) {
-                return Some((l.span, l.text.clone()));
+                return Some((l.span, Rc::clone(&l.text)));
             }
         }
         if let Some(l) = low {

@@ -115,6 +115,8 @@ fn good_filters_draw_nothing() {
         "num_clusters > 9007199254740993 and num_clusters < 9007199254740994",
         "num_clusters > 5 and (num_clusters < 3 or status = a)",
         "num_clusters > 5 and not (num_clusters < 3 and status = a)",
+        "num_clusters = 9007199254740993 and num_clusters > 9007199254740992",
+        "num_clusters > 9007199254740992 and num_clusters <= 9007199254740993",
     ] {
         let f: Filter = input.parse().unwrap();
         let w = Schema::clusters().check(&f).unwrap();
@@ -137,6 +139,7 @@ fn warnings_agree_with_the_evaluator() {
         "cluster_id exists false",
         "cluster_id is null",
         "cluster_id = null",
+        "num_clusters in [\"1\", \"2\"]",
         "num_clusters matches \"\"",
         "num_clusters starts_with \"1\"",
         "num_clusters contains 5",
@@ -188,4 +191,33 @@ fn deep_filters_are_checked_on_the_heap() {
     let w = Schema::clusters().check(&Filter::from(g)).unwrap();
     assert_eq!(w.len(), 1);
     assert_eq!(w[0].pointer().unwrap().len(), "/AND/0".len() * 200_001);
+}
+
+/// An item of the wrong type in a list whose other items can match marks
+/// that item only: the condition still matches.
+#[test]
+fn one_dead_list_item_is_not_a_dead_condition() {
+    let records = records();
+    let f: Filter = "num_clusters in [40, \"41\"]".parse().unwrap();
+    let w = Schema::clusters().check(&f).unwrap();
+    assert_eq!(w.len(), 1);
+    assert!(w[0].message().contains("item 2 of"), "{}", w[0].message());
+    assert!(!w[0].message().contains("never true"), "{}", w[0].message());
+    let p = Predicate::compile(&f, &Bindings::new()).unwrap();
+    assert!(records.iter().any(|r| p.matches(r)));
+}
+
+/// A message names a condition, it does not copy it: long values are cut.
+#[test]
+fn messages_quote_long_values_short() {
+    let long = "x".repeat(60_000);
+    let f: Filter = format!("status = \"{long}\" and status = b and num_clusters = \"{long}\"")
+        .parse()
+        .unwrap();
+    let w = Schema::clusters().check(&f).unwrap();
+    assert_eq!(w.len(), 2, "{w:?}");
+    for w in &w {
+        assert!(w.message().len() < 400, "{}", w.message().len());
+        assert!(w.message().contains('…'));
+    }
 }

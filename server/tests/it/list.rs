@@ -81,6 +81,16 @@ fn warnings(s: &Api) {
     let w = &dsl.json()["warnings"];
     assert_eq!(w[0]["pointer"], "/filter");
     assert_eq!(w[0]["span"], json!([23, 41]));
+    // A filter of many mistakes gets the first hundred.
+    let many: Vec<String> = (0..150).map(|i| format!("unknown_{i} = 1")).collect();
+    let r = s.list(&json!({"filter": many.join(" or ")}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let w = r.json()["warnings"].as_array().unwrap().clone();
+    assert_eq!(w.len(), 100);
+    assert_eq!(
+        w[99]["message"],
+        format!("unknown field `unknown_99` for table `{}`", s.table.name)
+    );
 }
 
 fn the_seed_request(s: &Api) {

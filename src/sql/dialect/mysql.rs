@@ -23,7 +23,11 @@ const MAX_SEGMENTS: usize = 8;
 
 impl SqlDialect for MySqlDialect {
     fn table_exists(&self) -> &'static str {
-        "EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = DATABASE())"
+        // information_schema compares names without case; table names have
+        // it unless `lower_case_table_names` folds them.
+        "EXISTS (SELECT 1 FROM information_schema.tables, (SELECT ? AS n) AS q \
+         WHERE table_schema = DATABASE() AND (BINARY table_name = BINARY q.n \
+         OR (@@lower_case_table_names <> 0 AND LOWER(table_name) = LOWER(q.n))))"
     }
 
     fn name(&self) -> &'static str {

@@ -20,7 +20,8 @@ pub struct SqliteDialect;
 
 impl SqlDialect for SqliteDialect {
     fn table_exists(&self) -> &'static str {
-        "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)"
+        // SQLite's table names have no case.
+        "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE)"
     }
 
     fn name(&self) -> &'static str {
