@@ -372,6 +372,7 @@ fn no_driver<T>(url: &str, feature: &str) -> Result<T, Error> {
 /// `each`, called only with the documents that pass the compiled filter's
 /// [residual](Compiled::residual) (every document when it has none): what
 /// each driver's `query` hands its rows to.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub(crate) fn rechecked<'a>(
     compiled: &'a Compiled,
     mut each: impl FnMut(&str) -> Result<(), Error> + 'a,
