@@ -260,8 +260,14 @@ fn read_rows(schema: &Schema, dialect: Dialect, files: &[String], send: &mpsc::S
                 ))
             };
             for (i, line) in reader.lines().enumerate() {
-                let line =
-                    line.map_err(|e| Failure::BadInput(format!("{name}: line {}: {e}", i + 1)))?;
+                let line = line.map_err(|e| match e.kind() {
+                    // Text that is not UTF-8: the line says where.
+                    io::ErrorKind::InvalidData => {
+                        Failure::BadInput(format!("{name}: line {}: {e}", i + 1))
+                    }
+                    // A directory, a device error: the file, not a line.
+                    _ => Failure::Other(format!("{name}: {e}")),
+                })?;
                 if line.trim().is_empty() {
                     continue;
                 }

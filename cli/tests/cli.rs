@@ -990,3 +990,25 @@ fn every_help_has_an_example() {
     }
     assert!(top.contains("Example:\n  siftql filter"));
 }
+
+/// A directory given as a file is named, without a line number (it has
+/// none), and is no bad record: exit 1.
+#[test]
+fn a_directory_is_named() {
+    let path = std::env::temp_dir().join(format!("siftql-dir-{}.db", std::process::id()));
+    let db = format!("sqlite:{}", path.display());
+    for args in [
+        &["load", "--db", &db, "../examples"][..],
+        &["filter", "true", "../examples"],
+        &["check", "--schema", "../examples", "true"],
+    ] {
+        let out = siftql(args, None);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            text(&out.stderr),
+            "error: ../examples: Is a directory (os error 21)\n",
+            "{args:?}"
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+}

@@ -67,7 +67,7 @@ class Predicate:
         """The matching records, in order."""
     def filter_lines(self, lines: Iterable[Union[str, bytes]]) -> list:
         """The matching JSON lines (the same objects), evaluated in batches
-        with the interpreter released."""
+        with the interpreter released, on every core."""
 
 def parse(dsl: str, **limits: int) -> dict:
     """The canonical filter JSON of a DSL (or JSON) filter."""
