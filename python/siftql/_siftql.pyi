@@ -4,6 +4,9 @@ from typing import Any, Iterable, Literal, Mapping, Optional, Tuple, Union, over
 
 
 FilterLike = Union[str, "Filter", Mapping[str, Any], Any]
+# Every function and constructor takes the limits as keyword arguments:
+# max_input_bytes, max_depth, max_nodes, max_list_len, max_regex_bytes,
+# max_string_bytes (siftql::Limits; an unknown one is a TypeError).
 """DSL or JSON text, a Filter, a dict of filter JSON, or a model with
 ``to_dict()`` / ``model_dump()`` (the official client's request models)."""
 
@@ -30,13 +33,7 @@ class Filter:
     def __init__(
         self,
         filter: FilterLike,
-        *,
-        max_input_bytes: int = ...,
-        max_depth: int = ...,
-        max_nodes: int = ...,
-        max_list_len: int = ...,
-        max_regex_bytes: int = ...,
-        max_string_bytes: int = ...,
+        **limits: int,
     ) -> None: ...
     def to_dict(self) -> dict:
         """The canonical filter JSON as Python objects."""
@@ -53,13 +50,7 @@ class Predicate:
         self,
         filter: FilterLike,
         bindings: Optional[Mapping[str, Any]] = None,
-        *,
-        max_input_bytes: int = ...,
-        max_depth: int = ...,
-        max_nodes: int = ...,
-        max_list_len: int = ...,
-        max_regex_bytes: int = ...,
-        max_string_bytes: int = ...,
+        **limits: int,
     ) -> None: ...
     def matches(self, record: Mapping[str, Any]) -> bool:
         """Whether a record (a dict, as ``json.loads`` gives) matches."""
