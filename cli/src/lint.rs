@@ -16,33 +16,24 @@ pub struct WarnArgs {
 }
 
 /// Prints the warnings `filter` (parsed from `text`) draws against
-/// `schema` on stderr; returns how many. A closed schema's unknown field is
-/// an error (exit 2); with `--deny-warnings` so is any warning.
-pub fn report(
-    schema: &Schema,
-    filter: &Filter,
-    text: &str,
-    args: WarnArgs,
-) -> Result<usize, Failure> {
+/// `schema` on stderr. A closed schema's unknown field is an error (exit
+/// 2); with `--deny-warnings` so is any warning.
+pub fn report(schema: &Schema, filter: &Filter, text: &str, args: WarnArgs) -> Result<(), Failure> {
     let warnings = schema
         .check(filter)
         .map_err(|e| Failure::Bad(e, text.to_owned()))?;
     let json = text.trim_start().starts_with('{');
-    for w in &warnings {
-        let w = if json {
-            w.clone().locate_json(text)
-        } else {
-            w.clone()
-        };
+    let n = warnings.len();
+    for w in warnings {
+        let w = if json { w.locate_json(text) } else { w };
         eprintln!("{}", w.render(text));
     }
-    if args.deny_warnings && !warnings.is_empty() {
+    if args.deny_warnings && n > 0 {
         return Err(Failure::BadInput(format!(
-            "{} warning(s) denied by --deny-warnings",
-            warnings.len()
+            "{n} warning(s) denied by --deny-warnings"
         )));
     }
-    Ok(warnings.len())
+    Ok(())
 }
 
 /// The schema of `--schema FILE` (JSON, or TOML when the name ends in

@@ -264,11 +264,6 @@ fn fits(ty: ColumnType, v: &Value) -> bool {
     }
 }
 
-/// The JSON type of a value, with its article.
-fn kind(v: &Value) -> &'static str {
-    crate::check::kind(v)
-}
-
 /// Whether the condition is true when its positive test is false (`ne`,
 /// `nin`): then a test that never holds makes it always true.
 fn inverted(op: Operator) -> bool {
@@ -299,7 +294,7 @@ fn typed(
             format!(
                 "`{field}` is {} column and never holds {}: `{c}` is {never}",
                 a_type(ty),
-                kind(what)
+                crate::check::kind(what)
             ),
             never,
         ))
@@ -340,7 +335,7 @@ fn typed(
                 format!(
                     "`{field}` is {} column and never holds {}: item {} of `{c}` never matches",
                     a_type(ty),
-                    kind(bad),
+                    crate::check::kind(bad),
                     i + 1
                 ),
                 "an item never matches",
